@@ -1,0 +1,55 @@
+"""One rooted exception tree. Every message says what happened and what to do.
+
+::
+
+    GapforgeError
+    ├── ConfigError              invalid or inconsistent configuration, bad CLI input
+    ├── SandboxError             the sandbox itself could not run (never a program verdict)
+    │   ├── DockerUnavailable    no Docker engine reachable
+    │   ├── ImageNotFound        the sandbox image is not built
+    │   └── ImageBuildError      building the sandbox image failed
+    ├── ModelError               an LLM endpoint failed after retries (infrastructure, not a score)
+    │   └── MalformedOutput      a completion could not be parsed after retries
+    └── RunStoreError            a run directory is corrupt, locked or from another config
+
+Program failures (wrong answer, crash, timeout, memory) are *values* (ExecutionResult.status),
+never exceptions.
+"""
+
+from __future__ import annotations
+
+
+class GapforgeError(Exception):
+    """Root of every error gapforge raises on purpose."""
+
+
+class ConfigError(GapforgeError):
+    """The configuration or the command-line input is invalid."""
+
+
+class SandboxError(GapforgeError):
+    """The sandbox itself could not run a program (infrastructure; never scored)."""
+
+
+class DockerUnavailable(SandboxError):
+    """No Docker engine answered."""
+
+
+class ImageNotFound(SandboxError):
+    """The sandbox image has not been built on this Docker engine."""
+
+
+class ImageBuildError(SandboxError):
+    """Building the sandbox image failed."""
+
+
+class ModelError(GapforgeError):
+    """An LLM endpoint failed after all retries."""
+
+
+class MalformedOutput(ModelError):
+    """A model's completion could not be parsed into what the role must return."""
+
+
+class RunStoreError(GapforgeError):
+    """A run directory is corrupt, locked, or belongs to another configuration."""

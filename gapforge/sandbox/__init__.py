@@ -1,0 +1,45 @@
+"""Sandboxes that run untrusted programs with their tests and return verdicts.
+
+``open_sandbox("docker")`` (fresh hardened container per run) is the default; ``"local"``
+(subprocess + rlimits + bubblewrap) is weaker and must be asked for by name.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from gapforge.errors import ConfigError
+from gapforge.sandbox.base import ExecutionResult, Kind, Limits, Program, Sandbox, Status, TestRecord
+from gapforge.sandbox.determinism import RepeatReport, repeat_run
+
+BackendName = Literal["docker", "local"]
+BACKENDS: tuple[str, ...] = ("docker", "local")
+
+
+def open_sandbox(backend: str = "docker", *, limits: Limits | None = None, max_concurrency: int | None = None,
+                 run_id: str = "adhoc") -> Sandbox:
+    """A sandbox by backend name; enter it with ``async with``."""
+    if backend == "docker":
+        from gapforge.sandbox.docker import DockerSandbox
+
+        return DockerSandbox(limits=limits, max_concurrency=max_concurrency, run_id=run_id)
+    if backend == "local":
+        from gapforge.sandbox.local import LocalSandbox
+
+        return LocalSandbox(limits=limits, max_concurrency=max_concurrency)
+    raise ConfigError(f"unknown sandbox backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+
+
+__all__ = [
+    "BACKENDS",
+    "ExecutionResult",
+    "Kind",
+    "Limits",
+    "Program",
+    "RepeatReport",
+    "Sandbox",
+    "Status",
+    "TestRecord",
+    "open_sandbox",
+    "repeat_run",
+]

@@ -1,0 +1,153 @@
+"""The sandbox contract: what a program is, what limits apply, what comes back.
+
+A backend implements one narrow async protocol (:class:`Sandbox`); everything else (determinism
+checks, pools, rewards, the generation loop) is written once on top of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from types import TracebackType
+from typing import Literal, Protocol, Self, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Status(StrEnum):
+    """Verdict vocabulary; these exact strings go into JSON and the dataset."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # crash, syntax error, import error, harness tampering
+    TIMEOUT = "timeout"
+    MEMORY_EXCEEDED = "memory_exceeded"
+    OUTPUT_EXCEEDED = "output_exceeded"
+    SANDBOX_ERROR = "sandbox_error"  # infrastructure: never a score, retry instead
+
+    @property
+    def is_infrastructure(self) -> bool:
+        return self is Status.SANDBOX_ERROR
+
+
+Kind = Literal["function", "stdio"]
+
+
+class Limits(BaseModel):
+    """Resource limits, enforced twice: inside the sandbox (rlimits, a supervisor) and by the host.
+
+    ``cpu_seconds`` is the CPU budget of the candidate per execution (function problems: the
+    whole test session; stdio problems: each case). ``wall_seconds`` is a generous backstop for
+    the whole execution; the host destroys the container a few seconds after it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cpu_seconds: float = Field(default=10.0, gt=0, le=3600)
+    wall_seconds: float = Field(default=30.0, gt=0, le=7200)
+    memory_mb: int = Field(default=512, ge=32, le=65536)
+    pids: int = Field(default=64, ge=8, le=4096)
+    output_bytes: int = Field(default=1_000_000, ge=1024, le=1_000_000_000)
+    disk_mb: int = Field(default=64, ge=1, le=65536)
+    cpus: float = Field(default=1.0, gt=0, le=64)
+
+    def scaled_to_reference(self, reference_cpu_s: float, factor: float = 4.0, floor: float = 4.0) -> Limits:
+        """EvalPlus-style limits: max(floor, factor x reference time), never above this budget."""
+        cpu = min(self.cpu_seconds, max(floor, factor * reference_cpu_s))
+        return self.model_copy(update={"cpu_seconds": cpu, "wall_seconds": max(self.wall_seconds, 3 * cpu)})
+
+
+class Program(BaseModel):
+    """One candidate program and the tests that judge it, executed together in one run.
+
+    ``function``: ``solution`` is a Python module imported by the tests as ``solution``;
+    ``tests`` is a pytest-style module of ``test_*`` functions (hypothesis allowed).
+    ``stdio``: ``solution`` is a program reading stdin; ``tests`` is JSON, either a list of
+    ``{"input": str, "output": str}`` or ``{"cases": [...], "float_tolerance": 1e-6}``.
+    Output comparison ignores trailing whitespace on each line and trailing blank lines;
+    tokens that both parse as non-integer floats match within the tolerance (relative to
+    max(1, |expected|)); every other token must match exactly.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Kind = "function"
+    solution: str
+    tests: str
+
+    @field_validator("tests")
+    @classmethod
+    def _tests_not_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the tests are empty: give at least one test")
+        return v
+
+    @property
+    def digest(self) -> str:
+        """Content id: same program + same tests -> same id."""
+        blob = json.dumps({"kind": self.kind, "solution": self.solution, "tests": self.tests}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class TestRecord(BaseModel):
+    """The verdict of one test (function) or one case (stdio)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    status: Status
+    message: str = ""
+
+
+class ExecutionResult(BaseModel):
+    """Everything one execution produced. Program failure is a value here, never an exception."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: Status
+    tests: tuple[TestRecord, ...] = ()
+    stdout: str = ""
+    stderr: str = ""
+    truncated: bool = False
+    cpu_s: float = 0.0
+    wall_s: float = 0.0
+    message: str = ""
+    backend: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+    @property
+    def n_passed(self) -> int:
+        return sum(t.status is Status.PASSED for t in self.tests)
+
+    @property
+    def fraction_passed(self) -> float:
+        return self.n_passed / len(self.tests) if self.tests else 0.0
+
+    def verdict_key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """What must be identical between two runs of a deterministic program."""
+        return (self.status.value, tuple((t.name, t.status.value) for t in self.tests))
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    """One narrow async protocol per backend. Enter it before running; exit releases everything."""
+
+    name: str
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
+        """Execute ``program`` with all its tests. Raises :class:`~gapforge.errors.SandboxError`
+        only when the sandbox itself could not run; every program outcome is a result."""
+        ...

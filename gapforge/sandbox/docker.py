@@ -1,0 +1,246 @@
+"""Docker backend: one fresh, hardened container per execution (maximum isolation).
+
+Every default of the security model holds unless the caller changes ``Limits``: no network,
+read-only root, tmpfs work dir with a size cap, non-root uid, all capabilities dropped,
+no-new-privileges, pids limit, memory limit with no swap, CPU quota, CPU-time limit inside plus a
+host deadline that destroys the container, output capped at the source, only the job's files
+mounted (read-only), nothing of the host's environment, and every container labelled so a
+sweeper can remove leftovers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from types import TracebackType
+from typing import Any, Self
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.types import LogConfig, Ulimit
+
+from gapforge.errors import DockerUnavailable, SandboxError
+from gapforge.images.build import resolve_runner_image
+from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status
+from gapforge.sandbox.job import (
+    infra_result,
+    limit_result,
+    new_nonce,
+    parse_sealed_result,
+    remove_job_dir,
+    write_job_dir,
+)
+
+LABEL = "gapforge"
+SANDBOX_UID = "10001:10001"
+HOST_GRACE_S = 5.0
+HARNESS_OVERHEAD_MB = 48  # the supervisor's interpreter shares the memory cgroup with the candidate
+HARNESS_CMD = ["/opt/venv/bin/python", "-B", "-s", "/opt/gapforge/harness.py", "/job"]
+
+
+def connect() -> docker.DockerClient:
+    """A client for the local engine, or a DockerUnavailable that says what to do."""
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise DockerUnavailable(
+            f"no Docker engine answered ({exc.__class__.__name__}: {str(exc)[:200]}). Start one: "
+            "`sudo systemctl start docker`, or as root `dockerd &` (scripts/ensure-docker.sh does this), "
+            "or use the weaker `--backend local`."
+        ) from exc
+    return client
+
+
+def container_labels(run_id: str) -> dict[str, str]:
+    return {LABEL: "1", f"{LABEL}.run": run_id, f"{LABEL}.pid": str(os.getpid()), f"{LABEL}.host": socket.gethostname()}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep(client: docker.DockerClient, *, stale_only: bool = True) -> int:
+    """Remove gapforge-labelled containers; with ``stale_only`` only those whose owner died."""
+    removed = 0
+    host = socket.gethostname()
+    for c in client.containers.list(all=True, filters={"label": LABEL}):
+        labels = c.labels or {}
+        if stale_only:
+            try:
+                pid = int(labels.get(f"{LABEL}.pid", "0"))
+            except ValueError:
+                pid = 0
+            if labels.get(f"{LABEL}.host") != host or (pid and _pid_alive(pid)):
+                continue
+        try:
+            c.remove(force=True)
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if "already in progress" not in str(exc):
+                raise
+    return removed
+
+
+def hardened_host_config(limits: Limits) -> dict[str, Any]:
+    """Container settings shared by the fresh-container mode and the warm pool."""
+    mem = f"{limits.memory_mb + HARNESS_OVERHEAD_MB}m"
+    return {
+        "network_mode": "none",
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,noexec,size={limits.disk_mb}m,mode=1777"},
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "pids_limit": limits.pids,
+        "mem_limit": mem,
+        "memswap_limit": mem,
+        "nano_cpus": int(limits.cpus * 1e9),
+        "ipc_mode": "private",
+        "ulimits": [Ulimit(name="core", soft=0, hard=0), Ulimit(name="nofile", soft=1024, hard=1024)],
+        "log_config": LogConfig(type="json-file", config={"max-size": "50m"}),
+        "shm_size": "16m",
+        "init": False,
+    }
+
+
+CONTAINER_CONFIG: dict[str, Any] = {"user": SANDBOX_UID, "hostname": "sandbox", "working_dir": "/tmp"}
+
+
+class DockerSandbox:
+    """Fresh container per execution. Use as ``async with DockerSandbox() as sb: await sb.run(p)``."""
+
+    name = "docker"
+
+    def __init__(
+        self,
+        image: str | None = None,
+        *,
+        limits: Limits | None = None,
+        max_concurrency: int | None = None,
+        run_id: str = "adhoc",
+        client: docker.DockerClient | None = None,
+    ) -> None:
+        self.image = image
+        self.default_limits = limits or Limits()
+        self.max_concurrency = max_concurrency or os.cpu_count() or 1
+        self.run_id = run_id
+        self._client = client
+        self._sem = asyncio.Semaphore(self.max_concurrency)
+        self._live: set[str] = set()
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            raise SandboxError("the Docker sandbox is not open; use it as `async with DockerSandbox() as sb`")
+        return self._client
+
+    async def __aenter__(self) -> Self:
+        if self._client is None:
+            self._client = await asyncio.to_thread(connect)
+        if self.image is None:
+            self.image = await asyncio.to_thread(resolve_runner_image, self.client)
+        await asyncio.to_thread(sweep, self.client)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.shield(asyncio.to_thread(self._remove_live))
+
+    def _remove_live(self) -> None:
+        for cid in list(self._live):
+            self._remove(cid)
+
+    def _remove(self, cid: str) -> None:
+        try:
+            self.client.api.remove_container(cid, force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if "already in progress" not in str(exc) and "No such container" not in str(exc):
+                raise
+        self._live.discard(cid)
+
+    async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
+        lim = limits or self.default_limits
+        async with self._sem:
+            return await asyncio.to_thread(self._run_sync, program, lim)
+
+    def _run_sync(self, program: Program, limits: Limits) -> ExecutionResult:
+        assert self.image is not None
+        job = write_job_dir(program, limits, memory_cgroup=True, tmp="/tmp")
+        nonce = new_nonce()
+        cid: str | None = None
+        t0 = time.monotonic()
+        try:
+            try:
+                created = self.client.api.create_container(
+                    self.image,
+                    command=HARNESS_CMD,
+                    environment={"GAPFORGE_NONCE": nonce},
+                    labels=container_labels(self.run_id),
+                    network_disabled=True,
+                    **CONTAINER_CONFIG,
+                    host_config=self.client.api.create_host_config(
+                        binds={str(job): {"bind": "/job", "mode": "ro"}}, **hardened_host_config(limits)
+                    ),
+                )
+                cid = created["Id"]
+                self._live.add(cid)
+                self.client.api.start(cid)
+            except docker.errors.ImageNotFound as exc:
+                raise SandboxError(f"the sandbox image {self.image} vanished; run `gapforge images build`") from exc
+            except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+                return infra_result(f"could not start the sandbox container: {exc}", backend=self.name)
+            host_killed = False
+            try:
+                self.client.api.wait(cid, timeout=limits.wall_seconds + HOST_GRACE_S)
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+                host_killed = True
+                try:
+                    self.client.api.kill(cid)
+                    self.client.api.wait(cid, timeout=30)
+                except (docker.errors.APIError, requests.exceptions.RequestException):
+                    pass
+            wall = time.monotonic() - t0
+            try:
+                out = self.client.api.logs(cid, stdout=True, stderr=False).decode("utf-8", "replace")
+                err = self.client.api.logs(cid, stdout=False, stderr=True, tail=50).decode("utf-8", "replace")
+                state = self.client.api.inspect_container(cid)["State"]
+            except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+                return infra_result(f"could not read the sandbox's result: {exc}", backend=self.name, wall_s=wall)
+            result = parse_sealed_result(out, nonce, backend=self.name, wall_s=wall)
+            if result is not None:
+                return result
+            if state.get("OOMKilled"):
+                return limit_result(
+                    Status.MEMORY_EXCEEDED, f"memory limit exceeded ({limits.memory_mb} MB)", backend=self.name, wall_s=wall
+                )
+            if host_killed:
+                return limit_result(
+                    Status.TIMEOUT,
+                    f"wall-clock backstop hit ({limits.wall_seconds + HOST_GRACE_S:.0f} s); container destroyed",
+                    backend=self.name,
+                    wall_s=wall,
+                )
+            return infra_result(
+                f"the harness produced no result (exit code {state.get('ExitCode')})",
+                backend=self.name,
+                wall_s=wall,
+                stderr=err,
+            )
+        finally:
+            if cid is not None:
+                self._remove(cid)
+            remove_job_dir(job)

@@ -1,0 +1,767 @@
+"""gapforge in-sandbox harness. Runs INSIDE the sandbox; uses only the standard library and, in
+the test worker, pytest and hypothesis (what the runner image has). gapforge is not importable here.
+
+Two roles in one file:
+
+* supervisor (``harness.py JOB_DIR``): trusted. In the Docker backend it is PID 1 of the
+  container, so the candidate cannot kill it (init ignores signals it has no handler for), and it
+  makes itself non-dumpable, so the candidate cannot read its memory, environment or file
+  descriptors through /proc. It never imports candidate code. It runs the candidate in child
+  processes (own process group, rlimits, drained and capped pipes, a wall deadline), collects
+  per-test reports, checks them (every expected test must report exactly once; planted canary
+  tests must come out the way they were built), then seals the result with a per-run nonce on
+  its own stdout, which no candidate process holds.
+* function worker (``harness.py --worker WORK TESTFILE FD``): untrusted. Imports the candidate
+  through the tests and runs them with pytest, reporting each test as a JSON line on FD.
+
+Verdicts never come from the candidate's stdout or exit code.
+"""
+
+import ast
+import ctypes
+import errno
+import json
+import os
+import resource
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+RESULT_MARK = "@@GAPFORGE-RESULT@@"
+REPORT_CAP = 4_000_000  # bytes of worker reports we accept before calling it tampering
+MESSAGE_CAP = 2000
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+
+
+# --------------------------------------------------------------------------- process plumbing
+
+
+def _prctl(option, value):
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _cap(text, limit=MESSAGE_CAP):
+    return text if len(text) <= limit else text[: limit // 2] + "\n...[cut]...\n" + text[-limit // 2 :]
+
+
+def _oom_kills():
+    """Number of OOM kills in this container's memory cgroup (v2 or v1), or None if unknown."""
+    for path, key in (("/sys/fs/cgroup/memory.events", "oom_kill"), ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill")):
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    parts = line.split()
+                    if len(parts) == 2 and parts[0] == key:
+                        return int(parts[1])
+        except OSError:
+            continue
+    return None
+
+
+def _children_of(pid):
+    found = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % name) as fh:
+                for line in fh:
+                    if line.startswith("PPid:"):
+                        if int(line.split()[1]) == pid:
+                            found.append(int(name))
+                        break
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _reap_all():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def kill_everything_but_me():
+    """Kill every process the candidate may have left behind, then reap them.
+
+    As PID 1 of a container, kill(-1) reaches every other process of the PID namespace. Elsewhere
+    (local backend) we are a child subreaper, so every orphan is re-parented to us: kill our
+    children until none is left.
+    """
+    if os.getpid() == 1:
+        for _ in range(50):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                break
+            except OSError:
+                break
+            _reap_all()
+            time.sleep(0.01)
+        _reap_all()
+        return
+    me = os.getpid()
+    for _ in range(200):
+        kids = _children_of(me)
+        if not kids:
+            return
+        for kid in kids:
+            try:
+                os.killpg(kid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.005)
+        _reap_all()
+
+
+class ChildOutcome:
+    def __init__(self):
+        self.stdout = b""
+        self.stderr = b""
+        self.report = b""
+        self.exit_code = None
+        self.term_signal = None
+        self.cpu_s = 0.0
+        self.wall_s = 0.0
+        self.reason = ""  # "", "wall", "output", "report"
+
+
+def run_child(argv, env, cwd, limits, stdin_bytes, budget, deadline, report_fd=None, extra_fds=()):
+    """Run one untrusted child, draining its pipes while it runs; never buffer more than budget.
+
+    ``budget`` is a one-element list: the output bytes still allowed in this execution.
+    """
+    cpu = float(limits["cpu_seconds"])
+    fsize = int(limits["disk_mb"]) * 1024 * 1024
+    data_limit = limits.get("rlimit_data_mb")
+
+    def preexec():
+        os.setpgid(0, 0)
+        soft = max(1, int(cpu + 0.999))
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        if data_limit:
+            cap = int(data_limit) * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+        try:  # the OOM killer should pick the candidate, never the supervisor
+            with open("/proc/self/oom_score_adj", "w") as fh:
+                fh.write("1000")
+        except OSError:
+            pass
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+    out = ChildOutcome()
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+        preexec_fn=preexec,
+        pass_fds=tuple(extra_fds),
+        close_fds=True,
+    )
+    for fd in extra_fds:
+        os.close(fd)
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    sel = selectors.DefaultSelector()
+    bufs = {}
+    for stream in (proc.stdout, proc.stderr):
+        os.set_blocking(stream.fileno(), False)
+        sel.register(stream.fileno(), selectors.EVENT_READ, "out")
+        bufs[stream.fileno()] = bytearray()
+    if report_fd is not None:
+        os.set_blocking(report_fd, False)
+        sel.register(report_fd, selectors.EVENT_READ, "report")
+        bufs[report_fd] = bytearray()
+    pending = memoryview(stdin_bytes or b"")
+    stdin_fd = proc.stdin.fileno()
+    if pending:
+        os.set_blocking(stdin_fd, False)
+        sel.register(stdin_fd, selectors.EVENT_WRITE, "in")
+    else:
+        proc.stdin.close()
+    open_readers = len(bufs)
+
+    def kill_group():
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    status = None
+    rusage = None
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            out.reason = out.reason or "wall"
+            kill_group()
+            break
+        if open_readers == 0 and not pending:
+            # every pipe closed; wait for the exit, still under the deadline
+            pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status, rusage = st, ru
+                break
+            time.sleep(min(0.005, max(0.0, deadline - now)))
+            continue
+        events = sel.select(timeout=min(0.05, max(0.0, deadline - now)))
+        for key, _ in events:
+            fd = key.fd
+            if key.data == "in":
+                try:
+                    n = os.write(fd, pending[:65536])
+                    pending = pending[n:]
+                except (BrokenPipeError, OSError):
+                    pending = memoryview(b"")
+                if not pending:
+                    sel.unregister(fd)
+                    proc.stdin.close()
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                sel.unregister(fd)
+                open_readers -= 1
+                continue
+            if key.data == "report":
+                bufs[fd] += chunk
+                if len(bufs[fd]) > REPORT_CAP:
+                    out.reason = "report"
+                    kill_group()
+            else:
+                room = budget[0]
+                bufs[fd] += chunk[:room]
+                budget[0] = max(0, room - len(chunk))
+                if len(chunk) > room:
+                    out.reason = "output"
+                    kill_group()
+        if out.reason:
+            break
+        if status is None:
+            pid, st, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status, rusage = st, ru
+                # drain what is left in the pipes (bounded by the budget), then stop
+                _drain(sel, bufs, budget, out)
+                break
+    if status is None:
+        kill_group()
+        _, status, rusage = os.wait4(proc.pid, 0)
+    kill_group()
+    sel.close()
+    for stream in (proc.stdout, proc.stderr):
+        try:
+            stream.close()
+        except OSError:
+            pass
+    if pending:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    out.stdout = bytes(bufs[out_fd])
+    out.stderr = bytes(bufs[err_fd])
+    if report_fd is not None:
+        out.report = bytes(bufs[report_fd])
+        try:
+            os.close(report_fd)
+        except OSError:
+            pass
+    out.wall_s = time.monotonic() - start
+    out.cpu_s = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
+    if os.WIFEXITED(status):
+        out.exit_code = os.WEXITSTATUS(status)
+    elif os.WIFSIGNALED(status):
+        out.term_signal = os.WTERMSIG(status)
+    return out
+
+
+def _drain(sel, bufs, budget, out):
+    for _ in range(10000):
+        events = sel.select(timeout=0)
+        if not events:
+            return
+        progressed = False
+        for key, _ in events:
+            if key.data == "in":
+                continue
+            try:
+                chunk = os.read(key.fd, 65536)
+            except (BlockingIOError, OSError):
+                continue
+            if not chunk:
+                sel.unregister(key.fd)
+                continue
+            progressed = True
+            if key.data == "report":
+                bufs[key.fd] += chunk[: max(0, REPORT_CAP - len(bufs[key.fd]))]
+            else:
+                room = budget[0]
+                bufs[key.fd] += chunk[:room]
+                budget[0] = max(0, room - len(chunk))
+                if len(chunk) > room:
+                    out.reason = "output"
+                    return
+        if not progressed:
+            return
+
+
+def classify_kill(out, limits, oom_before):
+    """Why did a child stop abnormally? Returns a status string or None for a normal exit."""
+    if out.reason == "output":
+        return "output_exceeded"
+    if out.reason == "wall":
+        return "timeout"
+    if out.reason == "report":
+        return "error"
+    oom_after = _oom_kills()
+    if oom_before is not None and oom_after is not None and oom_after > oom_before:
+        return "memory_exceeded"
+    sig = out.term_signal
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and out.cpu_s >= float(limits["cpu_seconds"]) - 0.05):
+        return "timeout"
+    if sig == signal.SIGXFSZ:
+        return "error"
+    if sig == signal.SIGKILL:
+        # killed, not by us, not for CPU: under a memory cgroup that is the OOM killer
+        return "memory_exceeded" if limits.get("memory_cgroup") else "error"
+    return None
+
+
+# --------------------------------------------------------------------------- function problems
+
+
+def expected_tests(source):
+    """Names of the tests a pytest run must report, from the tests' syntax tree (fail closed)."""
+    tree = ast.parse(source)
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            names.append(node.name)
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):
+                    names.append("%s::%s" % (node.name, item.name))
+    return names
+
+
+def _base_name(nodeid):
+    name = nodeid.split("::", 1)[1] if "::" in nodeid else nodeid
+    return name.split("[", 1)[0]
+
+
+def worker_env(work, limits):
+    env = {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+        "HOME": work,
+        "TMPDIR": work,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONNOUSERSITE": "1",
+        "TZ": "UTC",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1",
+        "HYPOTHESIS_NO_PLUGINS": "1",
+    }
+    return env
+
+
+def run_function(job, solution, tests, work, limits, budget, deadline):
+    try:
+        names = expected_tests(tests)
+    except SyntaxError as exc:
+        return {"status": "error", "message": "the tests do not parse: line %s: %s" % (exc.lineno, exc.msg), "tests": []}
+    if not names:
+        return {"status": "error", "message": "the tests define no test_* function", "tests": []}
+    taken = set(names)
+    canary_pass = "test_%s" % secrets.token_hex(6)
+    canary_fail = "test_%s" % secrets.token_hex(6)
+    while canary_pass in taken or canary_fail in taken:  # pragma: no cover - 48 random bits
+        canary_pass, canary_fail = "test_%s" % secrets.token_hex(6), "test_%s" % secrets.token_hex(6)
+    token = secrets.token_hex(8)
+    planted = "\n\n\ndef %s():\n    assert True\n\n\ndef %s():\n    raise AssertionError(%r)\n" % (
+        canary_pass,
+        canary_fail,
+        token,
+    )
+    test_name = "test_solution.py"
+    with open(os.path.join(work, "solution.py"), "w", encoding="utf-8") as fh:
+        fh.write(solution)
+    with open(os.path.join(work, test_name), "w", encoding="utf-8") as fh:
+        fh.write(tests + planted)
+    with open(os.path.join(work, "pytest.ini"), "w", encoding="utf-8") as fh:
+        fh.write("[pytest]\n")
+
+    rfd, wfd = os.pipe()
+    argv = [sys.executable, "-B", "-s", os.path.abspath(__file__), "--worker", work, test_name, str(wfd)]
+    oom_before = _oom_kills()
+    out = run_child(argv, worker_env(work, limits), work, limits, b"", budget, deadline, report_fd=rfd, extra_fds=(wfd,))
+    killed = classify_kill(out, limits, oom_before)
+
+    records = {}
+    order = []
+    collect_error = None
+    duplicate = None
+    started = None
+    done = False
+    done_exit = None
+    bad_lines = 0
+    for line in out.report.splitlines():
+        try:
+            msg = json.loads(line)
+            event = msg["event"]
+        except (ValueError, KeyError, TypeError):
+            bad_lines += 1
+            continue
+        if event == "start":
+            started = str(msg.get("name", ""))
+        elif event == "result":
+            name = str(msg.get("name", ""))
+            if name in records:
+                duplicate = name
+            else:
+                order.append(name)
+            records[name] = {"name": name, "status": str(msg.get("status", "error")), "message": _cap(str(msg.get("message", "")))}
+            started = None
+        elif event == "collect_error":
+            collect_error = _cap(str(msg.get("message", "")))
+        elif event == "done":
+            done = True
+            done_exit = msg.get("exit")
+
+    result = {"stdout": out.stdout, "stderr": out.stderr, "cpu_s": out.cpu_s}
+    tamper = []
+    if duplicate:
+        tamper.append("test %s reported twice" % duplicate)
+    if bad_lines:
+        tamper.append("%d unreadable report lines" % bad_lines)
+    canary_seen = [n for n in order if _base_name(n) in (canary_pass, canary_fail)]
+    for name in canary_seen:
+        rec = records[name]
+        want = "passed" if _base_name(name) == canary_pass else "failed"
+        if rec["status"] != want or (want == "failed" and token not in rec["message"]):
+            tamper.append("the harness's control tests did not come out as built")
+    if done and collect_error is None and done_exit in (3, 4):
+        collect_error = "pytest could not run the tests (exit code %s): %s" % (done_exit, _cap(out.stderr.decode("utf-8", "replace")))
+    if done and collect_error is None and len(canary_seen) != 2:
+        tamper.append("control tests missing from the report")
+
+    final = []
+    for name in order:
+        if _base_name(name) in (canary_pass, canary_fail):
+            continue
+        final.append(records[name])
+    reported_bases = {_base_name(n) if "::" not in n else n.split("[", 1)[0] for n in order}
+    reported_bases |= {_base_name(n) for n in order}
+    for name in names:
+        short = name.split("::")[-1]
+        if name in reported_bases or short in reported_bases:
+            continue
+        if killed and started and _base_name(started) in (name, short):
+            final.append({"name": name, "status": killed, "message": _kill_message(killed, limits)})
+        else:
+            final.append({"name": name, "status": "error" if collect_error else "failed", "message": "no result reported: the run ended before this test finished"})
+
+    if tamper:
+        result.update(status="error", message="harness integrity check failed: " + "; ".join(tamper), tests=final)
+        return result
+    if killed:
+        # the test that was running when the kill came carries the kill's status
+        if started:
+            for rec in final:
+                if rec["name"] == started and rec["status"] not in ("passed",):
+                    rec["status"], rec["message"] = killed, _kill_message(killed, limits)
+        result.update(status=killed, message=_kill_message(killed, limits), tests=final)
+        return result
+    if collect_error is not None:
+        for rec in final:
+            rec["status"], rec["message"] = "error", "not run: " + collect_error[:300]
+        result.update(status="error", message="could not load the solution or the tests: " + collect_error, tests=final)
+        return result
+    if not done:
+        result.update(status="error", message="the test run ended early (exit code %s, signal %s)" % (out.exit_code, out.term_signal), tests=final)
+        return result
+    if any(r["status"] == "memory_exceeded" or r["message"].startswith("MemoryError") for r in final):
+        result.update(status="memory_exceeded", message=_kill_message("memory_exceeded", limits), tests=final)
+        return result
+    status = "passed" if final and all(r["status"] == "passed" for r in final) else "failed"
+    result.update(status=status, message="", tests=final)
+    return result
+
+
+def _kill_message(status, limits):
+    if status == "timeout":
+        return "time limit exceeded (%.1f s CPU / %.1f s wall)" % (float(limits["cpu_seconds"]), float(limits["wall_seconds"]))
+    if status == "memory_exceeded":
+        return "memory limit exceeded (%d MB)" % int(limits["memory_mb"])
+    if status == "output_exceeded":
+        return "output limit exceeded (%d bytes)" % int(limits["output_bytes"])
+    return "the run was stopped: %s" % status
+
+
+# --------------------------------------------------------------------------- stdio problems
+
+
+def parse_cases(text):
+    data = json.loads(text)
+    tol = 1e-6
+    if isinstance(data, dict):
+        tol = float(data.get("float_tolerance", tol))
+        data = data.get("cases")
+    if not isinstance(data, list) or not data:
+        raise ValueError("stdio tests must be a non-empty JSON list of {\"input\", \"output\"} objects")
+    cases = []
+    for i, case in enumerate(data):
+        if not isinstance(case, dict) or not isinstance(case.get("input"), str) or not isinstance(case.get("output"), str):
+            raise ValueError("stdio case %d must be an object with string fields \"input\" and \"output\"" % i)
+        cases.append((str(case.get("name") or "case_%d" % i), case["input"], case["output"]))
+    return cases, tol
+
+
+def _is_int(token):
+    t = token[1:] if token[:1] in "+-" else token
+    return t.isdigit()
+
+
+def outputs_match(got, want, tol):
+    """Trailing whitespace and trailing blank lines ignored; non-integer floats within tol."""
+    g = [line.rstrip() for line in got.rstrip().split("\n")]
+    w = [line.rstrip() for line in want.rstrip().split("\n")]
+    if len(g) != len(w):
+        return False, "expected %d lines, got %d" % (len(w), len(g))
+    for i, (gl, wl) in enumerate(zip(g, w)):
+        if gl == wl:
+            continue
+        gt, wt = gl.split(), wl.split()
+        if len(gt) != len(wt):
+            return False, "line %d: expected %r, got %r" % (i + 1, wl[:200], gl[:200])
+        for a, b in zip(gt, wt):
+            if a == b:
+                continue
+            if _is_int(b):
+                return False, "line %d: expected %r, got %r" % (i + 1, wl[:200], gl[:200])
+            try:
+                fa, fb = float(a), float(b)
+            except ValueError:
+                return False, "line %d: expected %r, got %r" % (i + 1, wl[:200], gl[:200])
+            if not abs(fa - fb) <= tol * max(1.0, abs(fb)):
+                return False, "line %d: expected %r, got %r (tolerance %g)" % (i + 1, wl[:200], gl[:200], tol)
+    return True, ""
+
+
+def run_stdio(job, solution, tests, work, limits, budget, deadline):
+    try:
+        cases, tol = parse_cases(tests)
+    except ValueError as exc:
+        return {"status": "error", "message": "the stdio tests are invalid: %s" % exc, "tests": []}
+    path = os.path.join(work, "solution.py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(solution)
+    env = worker_env(work, limits)
+    records = []
+    stdout, stderr, cpu = b"", b"", 0.0
+    overall = None
+    for name, given, want in cases:
+        if overall is not None:
+            records.append({"name": name, "status": "error", "message": "not run: an earlier case hit a limit"})
+            continue
+        oom_before = _oom_kills()
+        out = run_child([sys.executable, "-B", "-s", path], env, work, limits, given.encode(), budget, deadline)
+        kill_everything_but_me()
+        cpu += out.cpu_s
+        stdout += out.stdout
+        stderr += out.stderr
+        killed = classify_kill(out, limits, oom_before)
+        if killed:
+            records.append({"name": name, "status": killed, "message": _kill_message(killed, limits)})
+            overall = killed
+            continue
+        if out.exit_code != 0:
+            err = out.stderr.decode("utf-8", "replace")
+            status = "memory_exceeded" if "MemoryError" in err else "error"
+            msg = "exit code %s, signal %s: %s" % (out.exit_code, out.term_signal, _cap(err.strip()[-MESSAGE_CAP:]))
+            records.append({"name": name, "status": status, "message": msg})
+            continue
+        ok, why = outputs_match(out.stdout.decode("utf-8", "replace"), want, tol)
+        records.append({"name": name, "status": "passed" if ok else "failed", "message": why})
+    if overall is None:
+        if any(r["status"] == "memory_exceeded" for r in records):
+            overall = "memory_exceeded"
+        else:
+            overall = "passed" if all(r["status"] == "passed" for r in records) else "failed"
+    message = _kill_message(overall, limits) if overall not in ("passed", "failed") else ""
+    if overall == "failed" and all(r["status"] == "error" for r in records):
+        overall, message = "error", records[0]["message"]
+    return {"status": overall, "message": message, "tests": records, "stdout": stdout, "stderr": stderr, "cpu_s": cpu}
+
+
+# --------------------------------------------------------------------------- supervisor
+
+
+def supervise(job_dir):
+    _prctl(PR_SET_DUMPABLE, 0)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    nonce = os.environ.pop("GAPFORGE_NONCE", "")
+    started = time.monotonic()
+    result = {"status": "sandbox_error", "message": "harness did not finish", "tests": []}
+    work = None
+    try:
+        with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
+            job = json.load(fh)
+        with open(os.path.join(job_dir, job["solution"]), encoding="utf-8") as fh:
+            solution = fh.read()
+        with open(os.path.join(job_dir, job["tests"]), encoding="utf-8") as fh:
+            tests = fh.read()
+        limits = job["limits"]
+        deadline = started + float(limits["wall_seconds"])
+        work = tempfile.mkdtemp(prefix="work-", dir=job.get("tmp") or None)
+        budget = [int(limits["output_bytes"])]
+        if job["kind"] == "stdio":
+            result = run_stdio(job, solution, tests, work, limits, budget, deadline)
+        else:
+            result = run_function(job, solution, tests, work, limits, budget, deadline)
+    except Exception as exc:  # a harness bug or a broken job: infrastructure, never a score
+        result = {"status": "sandbox_error", "message": "harness failure: %r" % (exc,), "tests": []}
+    finally:
+        kill_everything_but_me()
+        if work:
+            shutil.rmtree(work, ignore_errors=True)
+    out = result.get("stdout", b"")
+    err = result.get("stderr", b"")
+    result["stdout"] = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
+    result["stderr"] = err.decode("utf-8", "replace") if isinstance(err, bytes) else err
+    result["truncated"] = budget_exhausted(result, locals().get("budget"))
+    result["wall_s"] = time.monotonic() - started
+    result.setdefault("cpu_s", 0.0)
+    line = "\n%s %s %s\n" % (RESULT_MARK, nonce, json.dumps(result, separators=(",", ":")))
+    data = line.encode()
+    fd = sys.__stdout__.fileno()
+    while data:
+        try:
+            n = os.write(fd, data)
+        except OSError as exc:
+            if exc.errno == errno.EINTR:
+                continue
+            raise
+        data = data[n:]
+    return 0
+
+
+def budget_exhausted(result, budget):
+    return bool(budget is not None and budget[0] <= 0) or result.get("status") == "output_exceeded"
+
+
+# --------------------------------------------------------------------------- worker (untrusted)
+
+
+def worker(work, test_name, fd):
+    write = os.write  # bound before any candidate code runs
+
+    def send(obj):
+        data = (json.dumps(obj) + "\n").encode()
+        while data:
+            data = data[write(fd, data) :]
+
+    os.chdir(work)
+    sys.path.insert(0, work)
+    from hypothesis import HealthCheck, settings
+
+    # determinism: fixed seeds, no example database, nothing that depends on the clock
+    settings.register_profile(
+        "gapforge",
+        derandomize=True,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    settings.load_profile("gapforge")
+    import pytest
+
+    class Reporter:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_makereport(self, item, call):
+            outcome = yield
+            report = outcome.get_result()
+            if call.excinfo is not None:
+                exc = call.excinfo.value
+                report._gapforge_error = not isinstance(exc, (AssertionError, pytest.fail.Exception))
+                report._gapforge_msg = "%s: %s" % (type(exc).__name__, str(exc))
+
+        def pytest_collectreport(self, report):
+            if report.failed:
+                send({"event": "collect_error", "message": str(report.longreprtext)[-3000:]})
+
+        def pytest_runtest_logstart(self, nodeid, location):
+            send({"event": "start", "name": nodeid.split("::", 1)[-1]})
+
+        def pytest_runtest_logreport(self, report):
+            name = report.nodeid.split("::", 1)[-1]
+            if report.when == "call" or (report.when == "setup" and not report.passed):
+                if report.passed:
+                    send({"event": "result", "name": name, "status": "passed", "message": ""})
+                elif report.skipped:
+                    send({"event": "result", "name": name, "status": "failed", "message": "skipped tests count as failed"})
+                else:
+                    is_error = getattr(report, "_gapforge_error", True) or report.when == "setup"
+                    short = getattr(report, "_gapforge_msg", "")
+                    text = str(report.longreprtext)
+                    message = (short + "\n" + text[-1500:]) if short else text[-2000:]
+                    send({"event": "result", "name": name, "status": "error" if is_error else "failed", "message": message})
+
+    code = pytest.main(
+        [test_name, "-s", "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:terminal", "--rootdir", work],
+        plugins=[Reporter()],
+    )
+    send({"event": "done", "exit": int(code)})
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "--worker":
+        worker(argv[2], argv[3], int(argv[4]))
+        return 0
+    if len(argv) != 2:
+        sys.stderr.write("usage: harness.py JOB_DIR\n")
+        return 2
+    return supervise(argv[1])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,102 @@
+"""What every backend shares: the job directory handed to the harness and reading its sealed result."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status, TestRecord
+
+RESULT_MARK = "@@GAPFORGE-RESULT@@"  # must match the harness
+HARNESS_PATH = Path(str(resources.files("gapforge.sandbox.harness").joinpath("harness.py")))
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def write_job_dir(
+    program: Program, limits: Limits, *, memory_cgroup: bool, tmp: str | None = None, rlimit_data_mb: int | None = None
+) -> Path:
+    """A read-only job directory: solution, tests and job.json. The caller removes it."""
+    job = Path(tempfile.mkdtemp(prefix="gapforge-job-"))
+    try:
+        tests_name = "tests.json" if program.kind == "stdio" else "tests.py"
+        (job / "solution.py").write_text(program.solution, encoding="utf-8")
+        (job / tests_name).write_text(program.tests, encoding="utf-8")
+        spec = {
+            "kind": program.kind,
+            "solution": "solution.py",
+            "tests": tests_name,
+            "tmp": tmp,
+            "limits": {**limits.model_dump(), "memory_cgroup": memory_cgroup, "rlimit_data_mb": rlimit_data_mb},
+        }
+        (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+        for f in job.iterdir():
+            f.chmod(0o444)
+        job.chmod(0o755)  # the sandbox user (another uid) must read it; nobody may write
+    except BaseException:
+        remove_job_dir(job)
+        raise
+    return job
+
+
+def remove_job_dir(job: Path) -> None:
+    """Idempotent; never follows symlinks (rmtree does not)."""
+    if job.is_dir() and not job.is_symlink():
+        job.chmod(0o700)
+        shutil.rmtree(job, ignore_errors=True)
+
+
+def parse_sealed_result(stdout: str, nonce: str, *, backend: str, wall_s: float) -> ExecutionResult | None:
+    """The harness's sealed result, or None when there is none (the caller decides why)."""
+    needle = f"{RESULT_MARK} {nonce} "
+    pos = stdout.rfind(needle)
+    if pos < 0:
+        return None
+    line = stdout[pos + len(needle) :].split("\n", 1)[0]
+    try:
+        raw = json.loads(line)
+        tests = tuple(
+            TestRecord(name=str(t["name"]), status=Status(t["status"]), message=str(t.get("message", "")))
+            for t in raw.get("tests", [])
+        )
+        return ExecutionResult(
+            status=Status(raw["status"]),
+            tests=tests,
+            stdout=str(raw.get("stdout", "")),
+            stderr=str(raw.get("stderr", "")),
+            truncated=bool(raw.get("truncated", False)),
+            cpu_s=round(float(raw.get("cpu_s", 0.0)), 4),
+            wall_s=round(wall_s, 4),
+            message=str(raw.get("message", "")),
+            backend=backend,
+        )
+    except (ValueError, KeyError, TypeError, ValidationError) as exc:
+        return ExecutionResult(
+            status=Status.SANDBOX_ERROR,
+            message=f"the harness's result could not be read: {exc}",
+            wall_s=round(wall_s, 4),
+            backend=backend,
+        )
+
+
+def infra_result(message: str, *, backend: str, wall_s: float = 0.0, stderr: str = "") -> ExecutionResult:
+    return ExecutionResult(
+        status=Status.SANDBOX_ERROR, message=message, stderr=stderr[-4000:], wall_s=round(wall_s, 4), backend=backend
+    )
+
+
+def limit_result(status: Status, message: str, *, backend: str, wall_s: float) -> ExecutionResult:
+    return ExecutionResult(status=status, message=message, wall_s=round(wall_s, 4), backend=backend)
+
+
+def harness_source_dir() -> str:
+    return os.path.dirname(HARNESS_PATH)
