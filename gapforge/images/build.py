@@ -57,7 +57,14 @@ class Recipe:
     @property
     def tag(self) -> str:
         h = hashlib.sha256()
-        for part in (self.base_mode, self.base_ref, self.python_version, self.dockerfile, self.requirements, self.harness):
+        for part in (
+            self.base_mode,
+            self.base_ref,
+            self.python_version,
+            self.dockerfile,
+            self.requirements,
+            self.harness,
+        ):
             h.update(part.encode())
             h.update(b"\0")
         return f"{RUNNER_REPO}:{h.hexdigest()[:16]}"
@@ -104,8 +111,9 @@ def _image_exists(client: docker.DockerClient, ref: str) -> bool:
 
 def resolve_runner_image(client: docker.DockerClient) -> str:
     """The runner image built from this gapforge's inputs, whichever base path built it."""
-    for mode in ("registry", "debootstrap"):
-        tag = recipe(mode).tag  # type: ignore[arg-type]
+    modes: tuple[Literal["registry", "debootstrap"], ...] = ("registry", "debootstrap")
+    for mode in modes:
+        tag = recipe(mode).tag
         if _image_exists(client, tag):
             return tag
     raise ImageNotFound(
@@ -116,9 +124,11 @@ def resolve_runner_image(client: docker.DockerClient) -> str:
 
 def _platform_tag() -> str:
     machine = platform.machine().lower()
-    return {"x86_64": "manylinux2014_x86_64", "amd64": "manylinux2014_x86_64", "aarch64": "manylinux2014_aarch64"}.get(
-        machine, f"manylinux2014_{machine}"
-    )
+    return {
+        "x86_64": "manylinux2014_x86_64",
+        "amd64": "manylinux2014_x86_64",
+        "aarch64": "manylinux2014_aarch64",
+    }.get(machine, f"manylinux2014_{machine}")
 
 
 def download_wheels(rec: Recipe, log: Log = _noop) -> Path:
@@ -166,11 +176,19 @@ def ensure_debootstrap_base(client: docker.DockerClient, log: Log = _noop) -> st
                 "or use `gapforge images build --base registry` where a registry is reachable"
             )
         if os.geteuid() != 0:
-            raise ImageBuildError("debootstrap needs root; rerun `gapforge images build --base debootstrap` as root")
+            raise ImageBuildError(
+                "debootstrap needs root; rerun `gapforge images build --base debootstrap` as root"
+            )
         rootfs = Path(tempfile.mkdtemp(prefix="gapforge-rootfs-", dir=cache_dir()))
         try:
             log("base: debootstrap (about a minute)")
-            cmd = ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", DEBIAN_SUITE, str(rootfs)]
+            cmd = [
+                "debootstrap",
+                "--variant=minbase",
+                "--include=python3,python3-venv",
+                DEBIAN_SUITE,
+                str(rootfs),
+            ]
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise ImageBuildError(f"debootstrap failed: {(proc.stdout + proc.stderr).strip()[-1200:]}")
@@ -186,6 +204,10 @@ def ensure_debootstrap_base(client: docker.DockerClient, log: Log = _noop) -> st
     except docker.errors.APIError as exc:
         raise ImageBuildError(f"docker import of the base rootfs failed: {exc}") from exc
     return tag
+
+
+def modes_all() -> tuple[Literal["registry", "debootstrap"], ...]:
+    return ("registry", "debootstrap")
 
 
 def registry_reachable(client: docker.DockerClient) -> bool:
@@ -204,8 +226,8 @@ def build_runner_image(
     """Build (or reuse) the runner image; returns its tag."""
     mode: Literal["registry", "debootstrap"]
     if base == "auto":
-        for candidate in ("registry", "debootstrap"):
-            tag = recipe(candidate).tag  # type: ignore[arg-type]
+        for candidate in modes_all():
+            tag = recipe(candidate).tag
             if not force and _image_exists(client, tag):
                 log(f"runner: {tag} already built")
                 return tag
@@ -247,7 +269,9 @@ def build_runner_image(
                 labels={IMAGE_LABEL: "runner", "gapforge.base": mode},
             )
         except docker.errors.BuildError as exc:
-            tail = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log)[-1500:]
+            tail = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log)[
+                -1500:
+            ]
             raise ImageBuildError(f"building {rec.tag} failed: {exc.msg}\n{tail}") from exc
         except docker.errors.APIError as exc:
             raise ImageBuildError(f"building {rec.tag} failed: {exc}") from exc

@@ -16,8 +16,13 @@ BackendName = Literal["docker", "local"]
 BACKENDS: tuple[str, ...] = ("docker", "local")
 
 
-def open_sandbox(backend: str = "docker", *, limits: Limits | None = None, max_concurrency: int | None = None,
-                 run_id: str = "adhoc") -> Sandbox:
+def open_sandbox(
+    backend: str = "docker",
+    *,
+    limits: Limits | None = None,
+    max_concurrency: int | None = None,
+    run_id: str = "adhoc",
+) -> Sandbox:
     """A sandbox by backend name; enter it with ``async with``."""
     if backend == "docker":
         from gapforge.sandbox.docker import DockerSandbox

@@ -93,6 +93,7 @@ class Program(BaseModel):
 class TestRecord(BaseModel):
     """The verdict of one test (function) or one case (stdio)."""
 
+    __test__ = False  # not a pytest test class, despite the name
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str

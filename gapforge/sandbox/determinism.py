@@ -30,7 +30,12 @@ class RepeatReport:
 
 
 async def repeat_run(
-    sandbox: Sandbox, program: Program, limits: Limits | None = None, *, runs: int = 3, concurrent: bool = False
+    sandbox: Sandbox,
+    program: Program,
+    limits: Limits | None = None,
+    *,
+    runs: int = 3,
+    concurrent: bool = False,
 ) -> RepeatReport:
     """Run ``program`` ``runs`` times; name every test whose status was not the same every time."""
     if concurrent:

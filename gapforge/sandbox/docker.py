@@ -56,7 +56,12 @@ def connect() -> docker.DockerClient:
 
 
 def container_labels(run_id: str) -> dict[str, str]:
-    return {LABEL: "1", f"{LABEL}.run": run_id, f"{LABEL}.pid": str(os.getpid()), f"{LABEL}.host": socket.gethostname()}
+    return {
+        LABEL: "1",
+        f"{LABEL}.run": run_id,
+        f"{LABEL}.pid": str(os.getpid()),
+        f"{LABEL}.host": socket.gethostname(),
+    }
 
 
 def _pid_alive(pid: int) -> bool:
@@ -200,12 +205,14 @@ class DockerSandbox:
                 self._live.add(cid)
                 self.client.api.start(cid)
             except docker.errors.ImageNotFound as exc:
-                raise SandboxError(f"the sandbox image {self.image} vanished; run `gapforge images build`") from exc
+                raise SandboxError(
+                    f"the sandbox image {self.image} vanished; run `gapforge images build`"
+                ) from exc
             except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
                 return infra_result(f"could not start the sandbox container: {exc}", backend=self.name)
             host_killed = False
             try:
-                self.client.api.wait(cid, timeout=limits.wall_seconds + HOST_GRACE_S)
+                self.client.api.wait(cid, timeout=int(limits.wall_seconds + HOST_GRACE_S) + 1)
             except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
                 host_killed = True
                 try:
@@ -219,13 +226,18 @@ class DockerSandbox:
                 err = self.client.api.logs(cid, stdout=False, stderr=True, tail=50).decode("utf-8", "replace")
                 state = self.client.api.inspect_container(cid)["State"]
             except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
-                return infra_result(f"could not read the sandbox's result: {exc}", backend=self.name, wall_s=wall)
+                return infra_result(
+                    f"could not read the sandbox's result: {exc}", backend=self.name, wall_s=wall
+                )
             result = parse_sealed_result(out, nonce, backend=self.name, wall_s=wall)
             if result is not None:
                 return result
             if state.get("OOMKilled"):
                 return limit_result(
-                    Status.MEMORY_EXCEEDED, f"memory limit exceeded ({limits.memory_mb} MB)", backend=self.name, wall_s=wall
+                    Status.MEMORY_EXCEEDED,
+                    f"memory limit exceeded ({limits.memory_mb} MB)",
+                    backend=self.name,
+                    wall_s=wall,
                 )
             if host_killed:
                 return limit_result(

@@ -23,7 +23,12 @@ def new_nonce() -> str:
 
 
 def write_job_dir(
-    program: Program, limits: Limits, *, memory_cgroup: bool, tmp: str | None = None, rlimit_data_mb: int | None = None
+    program: Program,
+    limits: Limits,
+    *,
+    memory_cgroup: bool,
+    tmp: str | None = None,
+    rlimit_data_mb: int | None = None,
 ) -> Path:
     """A read-only job directory: solution, tests and job.json. The caller removes it."""
     job = Path(tempfile.mkdtemp(prefix="gapforge-job-"))
@@ -36,7 +41,11 @@ def write_job_dir(
             "solution": "solution.py",
             "tests": tests_name,
             "tmp": tmp,
-            "limits": {**limits.model_dump(), "memory_cgroup": memory_cgroup, "rlimit_data_mb": rlimit_data_mb},
+            "limits": {
+                **limits.model_dump(),
+                "memory_cgroup": memory_cgroup,
+                "rlimit_data_mb": rlimit_data_mb,
+            },
         }
         (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
         for f in job.iterdir():
@@ -90,7 +99,11 @@ def parse_sealed_result(stdout: str, nonce: str, *, backend: str, wall_s: float)
 
 def infra_result(message: str, *, backend: str, wall_s: float = 0.0, stderr: str = "") -> ExecutionResult:
     return ExecutionResult(
-        status=Status.SANDBOX_ERROR, message=message, stderr=stderr[-4000:], wall_s=round(wall_s, 4), backend=backend
+        status=Status.SANDBOX_ERROR,
+        message=message,
+        stderr=stderr[-4000:],
+        wall_s=round(wall_s, 4),
+        backend=backend,
     )
 
 

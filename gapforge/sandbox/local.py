@@ -11,6 +11,7 @@ where no Docker engine can exist; use the Docker backend for model-written code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -51,7 +52,11 @@ class LocalSandbox:
     name = "local"
 
     def __init__(
-        self, *, limits: Limits | None = None, max_concurrency: int | None = None, use_bwrap: bool | None = None
+        self,
+        *,
+        limits: Limits | None = None,
+        max_concurrency: int | None = None,
+        use_bwrap: bool | None = None,
     ) -> None:
         self.default_limits = limits or Limits()
         self._sem = asyncio.Semaphore(max_concurrency or os.cpu_count() or 1)
@@ -61,7 +66,9 @@ class LocalSandbox:
     async def __aenter__(self) -> Self:
         if self._use_bwrap is None:
             self._use_bwrap = await asyncio.to_thread(bwrap_available)
-        self.isolation = "bubblewrap namespaces + rlimits" if self._use_bwrap else "rlimits only (no namespaces)"
+        self.isolation = (
+            "bubblewrap namespaces + rlimits" if self._use_bwrap else "rlimits only (no namespaces)"
+        )
         return self
 
     async def __aexit__(
@@ -116,12 +123,12 @@ class LocalSandbox:
                     wall_s=time.monotonic() - t0,
                 )  # fmt: skip
             finally:
-                try:
+                with contextlib.suppress(OSError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
             wall = time.monotonic() - t0
-            result = parse_sealed_result(out.decode("utf-8", "replace"), nonce, backend=self.name, wall_s=wall)
+            result = parse_sealed_result(
+                out.decode("utf-8", "replace"), nonce, backend=self.name, wall_s=wall
+            )
             if result is not None:
                 return result
             return infra_result(

@@ -56,7 +56,10 @@ def _cap(text, limit=MESSAGE_CAP):
 
 def _oom_kills():
     """Number of OOM kills in this container's memory cgroup (v2 or v1), or None if unknown."""
-    for path, key in (("/sys/fs/cgroup/memory.events", "oom_kill"), ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill")):
+    for path, key in (
+        ("/sys/fs/cgroup/memory.events", "oom_kill"),
+        ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"),
+    ):
         try:
             with open(path) as fh:
                 for line in fh:
@@ -405,7 +408,11 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
     try:
         names = expected_tests(tests)
     except SyntaxError as exc:
-        return {"status": "error", "message": "the tests do not parse: line %s: %s" % (exc.lineno, exc.msg), "tests": []}
+        return {
+            "status": "error",
+            "message": "the tests do not parse: line %s: %s" % (exc.lineno, exc.msg),
+            "tests": [],
+        }
     if not names:
         return {"status": "error", "message": "the tests define no test_* function", "tests": []}
     taken = set(names)
@@ -430,7 +437,9 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
     rfd, wfd = os.pipe()
     argv = [sys.executable, "-B", "-s", os.path.abspath(__file__), "--worker", work, test_name, str(wfd)]
     oom_before = _oom_kills()
-    out = run_child(argv, worker_env(work, limits), work, limits, b"", budget, deadline, report_fd=rfd, extra_fds=(wfd,))
+    out = run_child(
+        argv, worker_env(work, limits), work, limits, b"", budget, deadline, report_fd=rfd, extra_fds=(wfd,)
+    )
     killed = classify_kill(out, limits, oom_before)
 
     records = {}
@@ -456,7 +465,11 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
                 duplicate = name
             else:
                 order.append(name)
-            records[name] = {"name": name, "status": str(msg.get("status", "error")), "message": _cap(str(msg.get("message", "")))}
+            records[name] = {
+                "name": name,
+                "status": str(msg.get("status", "error")),
+                "message": _cap(str(msg.get("message", ""))),
+            }
             started = None
         elif event == "collect_error":
             collect_error = _cap(str(msg.get("message", "")))
@@ -477,7 +490,10 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
         if rec["status"] != want or (want == "failed" and token not in rec["message"]):
             tamper.append("the harness's control tests did not come out as built")
     if done and collect_error is None and done_exit in (3, 4):
-        collect_error = "pytest could not run the tests (exit code %s): %s" % (done_exit, _cap(out.stderr.decode("utf-8", "replace")))
+        collect_error = "pytest could not run the tests (exit code %s): %s" % (
+            done_exit,
+            _cap(out.stderr.decode("utf-8", "replace")),
+        )
     if done and collect_error is None and len(canary_seen) != 2:
         tamper.append("control tests missing from the report")
 
@@ -495,10 +511,27 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
         if killed and started and _base_name(started) in (name, short):
             final.append({"name": name, "status": killed, "message": _kill_message(killed, limits)})
         else:
-            final.append({"name": name, "status": "error" if collect_error else "failed", "message": "no result reported: the run ended before this test finished"})
+            final.append(
+                {
+                    "name": name,
+                    "status": "error" if collect_error else "failed",
+                    "message": "no result reported: the run ended before this test finished",
+                }
+            )
 
     if tamper:
-        result.update(status="error", message="harness integrity check failed: " + "; ".join(tamper), tests=final)
+        # nothing this run reported can be trusted
+        final = [
+            {
+                "name": r["name"],
+                "status": "error",
+                "message": "untrusted: the run tampered with the test harness",
+            }
+            for r in final
+        ]
+        result.update(
+            status="error", message="harness integrity check failed: " + "; ".join(tamper), tests=final
+        )
         return result
     if killed:
         # the test that was running when the kill came carries the kill's status
@@ -511,10 +544,16 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
     if collect_error is not None:
         for rec in final:
             rec["status"], rec["message"] = "error", "not run: " + collect_error[:300]
-        result.update(status="error", message="could not load the solution or the tests: " + collect_error, tests=final)
+        result.update(
+            status="error", message="could not load the solution or the tests: " + collect_error, tests=final
+        )
         return result
     if not done:
-        result.update(status="error", message="the test run ended early (exit code %s, signal %s)" % (out.exit_code, out.term_signal), tests=final)
+        result.update(
+            status="error",
+            message="the test run ended early (exit code %s, signal %s)" % (out.exit_code, out.term_signal),
+            tests=final,
+        )
         return result
     if any(r["status"] == "memory_exceeded" or r["message"].startswith("MemoryError") for r in final):
         result.update(status="memory_exceeded", message=_kill_message("memory_exceeded", limits), tests=final)
@@ -526,7 +565,10 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
 
 def _kill_message(status, limits):
     if status == "timeout":
-        return "time limit exceeded (%.1f s CPU / %.1f s wall)" % (float(limits["cpu_seconds"]), float(limits["wall_seconds"]))
+        return "time limit exceeded (%.1f s CPU / %.1f s wall)" % (
+            float(limits["cpu_seconds"]),
+            float(limits["wall_seconds"]),
+        )
     if status == "memory_exceeded":
         return "memory limit exceeded (%d MB)" % int(limits["memory_mb"])
     if status == "output_exceeded":
@@ -544,11 +586,15 @@ def parse_cases(text):
         tol = float(data.get("float_tolerance", tol))
         data = data.get("cases")
     if not isinstance(data, list) or not data:
-        raise ValueError("stdio tests must be a non-empty JSON list of {\"input\", \"output\"} objects")
+        raise ValueError('stdio tests must be a non-empty JSON list of {"input", "output"} objects')
     cases = []
     for i, case in enumerate(data):
-        if not isinstance(case, dict) or not isinstance(case.get("input"), str) or not isinstance(case.get("output"), str):
-            raise ValueError("stdio case %d must be an object with string fields \"input\" and \"output\"" % i)
+        if (
+            not isinstance(case, dict)
+            or not isinstance(case.get("input"), str)
+            or not isinstance(case.get("output"), str)
+        ):
+            raise ValueError('stdio case %d must be an object with string fields "input" and "output"' % i)
         cases.append((str(case.get("name") or "case_%d" % i), case["input"], case["output"]))
     return cases, tol
 
@@ -598,10 +644,14 @@ def run_stdio(job, solution, tests, work, limits, budget, deadline):
     overall = None
     for name, given, want in cases:
         if overall is not None:
-            records.append({"name": name, "status": "error", "message": "not run: an earlier case hit a limit"})
+            records.append(
+                {"name": name, "status": "error", "message": "not run: an earlier case hit a limit"}
+            )
             continue
         oom_before = _oom_kills()
-        out = run_child([sys.executable, "-B", "-s", path], env, work, limits, given.encode(), budget, deadline)
+        out = run_child(
+            [sys.executable, "-B", "-s", path], env, work, limits, given.encode(), budget, deadline
+        )
         kill_everything_but_me()
         cpu += out.cpu_s
         stdout += out.stdout
@@ -614,7 +664,11 @@ def run_stdio(job, solution, tests, work, limits, budget, deadline):
         if out.exit_code != 0:
             err = out.stderr.decode("utf-8", "replace")
             status = "memory_exceeded" if "MemoryError" in err else "error"
-            msg = "exit code %s, signal %s: %s" % (out.exit_code, out.term_signal, _cap(err.strip()[-MESSAGE_CAP:]))
+            msg = "exit code %s, signal %s: %s" % (
+                out.exit_code,
+                out.term_signal,
+                _cap(err.strip()[-MESSAGE_CAP:]),
+            )
             records.append({"name": name, "status": status, "message": msg})
             continue
         ok, why = outputs_match(out.stdout.decode("utf-8", "replace"), want, tol)
@@ -627,7 +681,14 @@ def run_stdio(job, solution, tests, work, limits, budget, deadline):
     message = _kill_message(overall, limits) if overall not in ("passed", "failed") else ""
     if overall == "failed" and all(r["status"] == "error" for r in records):
         overall, message = "error", records[0]["message"]
-    return {"status": overall, "message": message, "tests": records, "stdout": stdout, "stderr": stderr, "cpu_s": cpu}
+    return {
+        "status": overall,
+        "message": message,
+        "tests": records,
+        "stdout": stdout,
+        "stderr": stderr,
+        "cpu_s": cpu,
+    }
 
 
 # --------------------------------------------------------------------------- supervisor
@@ -736,16 +797,41 @@ def worker(work, test_name, fd):
                 if report.passed:
                     send({"event": "result", "name": name, "status": "passed", "message": ""})
                 elif report.skipped:
-                    send({"event": "result", "name": name, "status": "failed", "message": "skipped tests count as failed"})
+                    send(
+                        {
+                            "event": "result",
+                            "name": name,
+                            "status": "failed",
+                            "message": "skipped tests count as failed",
+                        }
+                    )
                 else:
                     is_error = getattr(report, "_gapforge_error", True) or report.when == "setup"
                     short = getattr(report, "_gapforge_msg", "")
                     text = str(report.longreprtext)
                     message = (short + "\n" + text[-1500:]) if short else text[-2000:]
-                    send({"event": "result", "name": name, "status": "error" if is_error else "failed", "message": message})
+                    send(
+                        {
+                            "event": "result",
+                            "name": name,
+                            "status": "error" if is_error else "failed",
+                            "message": message,
+                        }
+                    )
 
     code = pytest.main(
-        [test_name, "-s", "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:terminal", "--rootdir", work],
+        [
+            test_name,
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:stepwise",
+            "-p",
+            "no:terminal",
+            "--rootdir",
+            work,
+        ],
         plugins=[Reporter()],
     )
     send({"event": "done", "exit": int(code)})

@@ -1,0 +1,14 @@
+# The two quick-start commands: `make demo` and `make test`. Both set up everything first.
+.PHONY: setup demo test lint bench
+
+setup:
+	@./scripts/setup.sh
+
+demo: setup
+	.venv/bin/gapforge demo --out demo-out
+
+test: setup
+	./scripts/test.sh
+
+bench: setup
+	.venv/bin/python benchmarks/sandbox_throughput.py

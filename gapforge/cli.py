@@ -1,0 +1,267 @@
+"""gapforge command line: a thin typer app over library functions.
+
+Every error a user can cause is a GapforgeError and is printed as one clear line (no traceback),
+with exit code 2 for bad input and 3 when the sandbox or an endpoint could not run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gapforge import __version__
+from gapforge.errors import ConfigError, GapforgeError
+from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status, open_sandbox
+
+app = typer.Typer(
+    name="gapforge",
+    help="Verified coding-RL data: challenger problems, sandboxed weak/strong solver gaps, trajectories.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sandbox_app = typer.Typer(help="Run programs in the sandbox.", no_args_is_help=True)
+images_app = typer.Typer(help="Build the sandbox images.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(images_app, name="images")
+
+console = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+EXIT_BAD_INPUT = 2
+EXIT_INFRA = 3
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """The one asyncio.run at the CLI edge; library errors become one readable line."""
+    try:
+        return asyncio.run(factory())
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_INFRA) from None
+
+
+def _read_text(path: Path, what: str) -> str:
+    if not path.exists():
+        raise _fail(f"{what} file {path} does not exist", EXIT_BAD_INPUT)
+    if not path.is_file():
+        raise _fail(f"{what} path {path} is not a file", EXIT_BAD_INPUT)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _fail(f"{what} file {path} is not UTF-8 text", EXIT_BAD_INPUT) from None
+
+
+def _check_program_input(solution: str, tests: str, kind: str, solution_path: Path, tests_path: Path) -> None:
+    if not solution.strip():
+        raise _fail(f"the solution file {solution_path} is empty: there is nothing to run", EXIT_BAD_INPUT)
+    if not tests.strip():
+        raise _fail(f"the tests file {tests_path} is empty: give at least one test", EXIT_BAD_INPUT)
+    if kind == "function":
+        try:
+            compile(tests, str(tests_path), "exec")
+        except SyntaxError as exc:
+            raise _fail(
+                f"the tests file {tests_path} has a syntax error at line {exc.lineno}: {exc.msg}",
+                EXIT_BAD_INPUT,
+            ) from None
+        if "def test" not in tests:
+            raise _fail(f"the tests file {tests_path} defines no test_* function", EXIT_BAD_INPUT)
+    else:
+        try:
+            cases = json.loads(tests)
+        except json.JSONDecodeError as exc:
+            raise _fail(
+                f"the stdio tests file {tests_path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                f'{exc.msg}); expected a list of {{"input": ..., "output": ...}} objects',
+                EXIT_BAD_INPUT,
+            ) from None
+        body = cases.get("cases") if isinstance(cases, dict) else cases
+        if not isinstance(body, list) or not body:
+            raise _fail(
+                f'the stdio tests file {tests_path} must hold a non-empty list of {{"input": ..., "output": ...}}',
+                EXIT_BAD_INPUT,
+            )
+
+
+def _print_result(result: ExecutionResult) -> None:
+    colour = {"passed": "green", "failed": "red", "sandbox_error": "magenta"}.get(
+        result.status.value, "yellow"
+    )
+    table = Table(title=f"[{colour}]{result.status.value}[/]  {result.message}", title_justify="left")
+    table.add_column("test")
+    table.add_column("status")
+    table.add_column("message", overflow="fold")
+    for t in result.tests:
+        table.add_row(
+            t.name, t.status.value, t.message.strip().splitlines()[0][:160] if t.message.strip() else ""
+        )
+    out.print(table)
+    out.print(
+        f"cpu {result.cpu_s:.2f} s, wall {result.wall_s:.2f} s, backend {result.backend}"
+        + (", output truncated" if result.truncated else "")
+    )
+
+
+@sandbox_app.command("run")
+def sandbox_run(
+    solution: Annotated[Path, typer.Option("--solution", "-s", help="The candidate program (Python).")],
+    tests: Annotated[
+        Path, typer.Option("--tests", "-t", help="pytest module (function) or JSON cases (stdio).")
+    ],
+    kind: Annotated[str, typer.Option(help="function | stdio")] = "function",
+    backend: Annotated[
+        str, typer.Option(help="docker (hardened container) | local (weaker: subprocess)")
+    ] = "docker",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    cpu: Annotated[float, typer.Option(help="CPU seconds for the run.")] = Limits().cpu_seconds,
+    memory: Annotated[int, typer.Option(help="Memory limit in MB.")] = Limits().memory_mb,
+    wall: Annotated[float, typer.Option(help="Wall-clock backstop in seconds.")] = Limits().wall_seconds,
+) -> None:
+    """Run one solution with its tests in the sandbox.
+
+    Exit code 0 whenever the program ran, whatever the verdict; 2 for bad input; 3 when the
+    sandbox itself could not run.
+
+    Examples:
+      gapforge sandbox run --solution sol.py --tests test_sol.py --json
+      gapforge sandbox run -s prog.py -t cases.json --kind stdio
+    """
+    if kind not in ("function", "stdio"):
+        raise _fail(f"unknown kind {kind!r}: use --kind function or --kind stdio", EXIT_BAD_INPUT)
+    if backend not in BACKENDS:
+        raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
+    sol_text = _read_text(solution, "solution")
+    tests_text = _read_text(tests, "tests")
+    _check_program_input(sol_text, tests_text, kind, solution, tests)
+    try:
+        limits = Limits(cpu_seconds=cpu, memory_mb=memory, wall_seconds=max(wall, cpu + 5))
+    except ValueError as exc:
+        raise _fail(f"invalid limits: {exc}", EXIT_BAD_INPUT) from None
+    program = Program(kind=kind, solution=sol_text, tests=tests_text)
+    if backend == "local":
+        console.print("[yellow]warning:[/] the local backend is weaker isolation than Docker (see README)")
+
+    async def go() -> ExecutionResult:
+        async with open_sandbox(backend, limits=limits) as sb:
+            return await sb.run(program, limits)
+
+    result = _run_async(go)
+    if as_json:
+        out.print_json(result.model_dump_json())
+    else:
+        _print_result(result)
+    if result.status is Status.SANDBOX_ERROR:
+        console.print(f"[bold red]error:[/] the sandbox could not run the program: {result.message}")
+        raise typer.Exit(EXIT_INFRA)
+
+
+@images_app.command("build")
+def images_build(
+    base: Annotated[
+        str, typer.Option(help="auto | registry (FROM python:3.12-slim) | debootstrap (no registry)")
+    ] = "auto",
+    offline: Annotated[bool, typer.Option("--offline", help="Same as --base debootstrap.")] = False,
+    force: Annotated[bool, typer.Option(help="Rebuild even when the tag exists.")] = False,
+) -> None:
+    """Build the sandbox runner image (tag = content hash of its inputs; reused when present).
+
+    Examples:
+      gapforge images build            # registry when reachable, else offline
+      gapforge images build --offline  # debootstrap base + host-downloaded wheels
+    """
+    from gapforge.images.build import build_runner_image
+    from gapforge.sandbox.docker import connect
+
+    mode = "debootstrap" if offline else base
+    if mode not in ("auto", "registry", "debootstrap"):
+        raise _fail(f"unknown base {base!r}: use auto, registry or debootstrap", EXIT_BAD_INPUT)
+    try:
+        tag = build_runner_image(connect(), mode, log=lambda m: console.print(f"  {m}"), force=force)  # type: ignore[arg-type]
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_INFRA) from None
+    out.print(tag)
+
+
+@app.command()
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Check the Docker engine, the image, the sandbox limits (live attacks) and free disk.
+
+    Example:
+      gapforge doctor
+    """
+    from gapforge.sandbox.selftest import run_doctor
+
+    checks = asyncio.run(run_doctor())
+    if as_json:
+        out.print_json(json.dumps([c.__dict__ for c in checks]))
+    else:
+        table = Table(title="gapforge doctor", title_justify="left")
+        table.add_column("check")
+        table.add_column("result")
+        table.add_column("detail / fix", overflow="fold")
+        for c in checks:
+            table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]FAIL[/]", c.detail)
+        out.print(table)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def cleanup(
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also remove containers of gapforge runs still alive.")
+    ] = True,
+) -> None:
+    """Remove every gapforge-labelled container left behind.
+
+    Example:
+      gapforge cleanup
+    """
+    from gapforge.sandbox.docker import connect, sweep
+
+    try:
+        n = sweep(connect(), stale_only=not all_)
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_INFRA) from None
+    out.print(f"removed {n} container(s)")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"gapforge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """gapforge: verified coding-RL data."""
+
+
+def main() -> None:
+    try:
+        app()
+    except GapforgeError as exc:  # a library error that escaped a command: still one clear line
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(EXIT_INFRA)

@@ -1,0 +1,160 @@
+"""Records that cross boundaries: problems, attempts, rounds, verdicts. Frozen pydantic models.
+
+Identities are content hashes: the same problem always has the same id, which gives dedup,
+caching and resume for free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gapforge.sandbox.base import ExecutionResult, Kind, Program
+
+Difficulty = Literal["easy", "medium", "hard"]
+Role = Literal["challenger", "weak", "strong", "reviewer"]
+
+
+def content_hash(obj: object, n: int = 16) -> str:
+    blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:n]
+
+
+class Example(BaseModel):
+    """A visible example shown to solvers (never one of the hidden tests' exact asserts)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input: str
+    output: str
+    explanation: str = ""
+
+
+class Problem(BaseModel):
+    """A challenger-written coding problem: the statement solvers see and the hidden checks.
+
+    ``function`` problems: solvers write a module defining ``entry_point`` with ``signature``;
+    ``tests`` is a pytest module that does ``from solution import <entry_point>``.
+    ``stdio`` problems: solvers write a program reading stdin; ``tests`` is a JSON list of
+    ``{"input", "output"}`` cases and ``io_contract`` states the formats and comparison rules.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = Field(min_length=3, max_length=200)
+    statement: str = Field(min_length=20)
+    kind: Kind = "function"
+    entry_point: str | None = None
+    signature: str | None = None
+    io_contract: str | None = None
+    reference_solution: str = Field(min_length=1)
+    tests: str = Field(min_length=1)
+    examples: tuple[Example, ...] = ()
+    tags: tuple[str, ...] = ()
+    difficulty: Difficulty = "medium"
+
+    @field_validator("entry_point")
+    @classmethod
+    def _identifier(cls, v: str | None) -> str | None:
+        if v is not None and not v.isidentifier():
+            raise ValueError(f"entry_point must be a Python identifier, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Problem:
+        if self.kind == "function" and not self.entry_point:
+            raise ValueError("a function problem needs an entry_point (the function solvers must define)")
+        return self
+
+    @property
+    def id(self) -> str:
+        return "p-" + content_hash(self.model_dump(mode="json"))
+
+    def program(self, solution: str) -> Program:
+        return Program(kind=self.kind, solution=solution, tests=self.tests)
+
+    def solver_view(self) -> str:
+        """Everything a solver may see: statement, contract, examples. Never the tests or reference."""
+        parts = [f"# {self.title}", "", self.statement.strip()]
+        if self.kind == "function":
+            parts += ["", f"Write a Python module that defines `{self.entry_point}`."]
+            if self.signature:
+                parts += ["Signature:", "```python", self.signature.strip(), "```"]
+        else:
+            parts += [
+                "",
+                "Write a complete Python program that reads standard input and writes standard output.",
+            ]
+            if self.io_contract:
+                parts += ["Input/output contract:", self.io_contract.strip()]
+        if self.examples:
+            parts += ["", "Examples:"]
+            for i, ex in enumerate(self.examples, 1):
+                parts += [f"Example {i}:", "Input:", ex.input, "Output:", ex.output]
+                if ex.explanation:
+                    parts += ["Explanation: " + ex.explanation]
+        return "\n".join(parts)
+
+
+class Verdict(StrEnum):
+    """Why a round ended the way it did."""
+
+    ACCEPTED = "accepted"
+    TOO_EASY = "too_easy"  # the weak solver passes too often
+    FAILED_ON_STRONG = "failed_on_strong"  # the strong solver does not pass often enough
+    INVALID = "invalid"  # static or sandbox validity failed (wrong reference, flaky, weak tests, leak)
+    MALFORMED = "malformed"  # the challenger's output could not be parsed into a Problem
+    AMBIGUOUS = "ambiguous"  # the reviewer found the statement ambiguous
+    INFRA = "infra"  # measurement failed (endpoint or sandbox); not the problem's fault
+
+
+class TokenUsage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Attempt(BaseModel):
+    """One solver rollout (turn 0) or repair turn (turn >= 1), with what the sandbox said."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    problem_id: str
+    role: Literal["weak", "strong"]
+    model: str
+    sample: int
+    turn: int = 0
+    completion: str
+    code: str | None
+    result: ExecutionResult | None = None
+    infra_error: str | None = None  # set when this attempt could not be measured
+    usage: TokenUsage = TokenUsage()
+
+    @property
+    def measured(self) -> bool:
+        return (
+            self.infra_error is None and self.result is not None and not self.result.status.is_infrastructure
+        )
+
+    @property
+    def score(self) -> float | None:
+        """1.0 when every hidden test passed (the RL reward), 0.0 otherwise, None when unmeasured."""
+        if not self.measured:
+            return None
+        assert self.result is not None
+        return 1.0 if self.result.passed else 0.0

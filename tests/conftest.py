@@ -1,0 +1,104 @@
+"""Shared fixtures. Docker tests run for real; under GAPFORGE_REQUIRE_DOCKER=1 (CI) a missing engine
+or image is a failure, never a skip."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+REQUIRE_DOCKER = os.environ.get("GAPFORGE_REQUIRE_DOCKER") == "1"
+RUN_ID = f"pytest-{os.getpid()}"
+# A private temp dir per test session, so leak checks see only this session's job dirs.
+PRIVATE_TMP = tempfile.mkdtemp(prefix="gapforge-pytest-")
+tempfile.tempdir = PRIVATE_TMP
+
+
+def leftovers() -> dict[str, list[str]]:
+    """Containers of this session and job dirs still present (both must be empty between runs)."""
+    from gapforge.sandbox.docker import connect
+
+    containers = [
+        c.id[:12] for c in connect().containers.list(all=True, filters={"label": f"gapforge.run={RUN_ID}"})
+    ]
+    dirs = sorted(os.listdir(PRIVATE_TMP))
+    return {"containers": containers, "job_dirs": dirs}
+
+
+def _docker_problem() -> str | None:
+    try:
+        from gapforge.images.build import resolve_runner_image
+        from gapforge.sandbox.docker import connect
+
+        resolve_runner_image(connect())
+    except Exception as exc:  # any reason the Docker tests cannot run
+        return str(exc)
+    return None
+
+
+_DOCKER_PROBLEM: str | bool | None = False  # False = not checked yet
+
+
+def docker_problem() -> str | None:
+    global _DOCKER_PROBLEM
+    if _DOCKER_PROBLEM is False:
+        _DOCKER_PROBLEM = _docker_problem()
+    assert _DOCKER_PROBLEM is not False
+    return _DOCKER_PROBLEM
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("docker") is None:
+        return
+    problem = docker_problem()
+    if problem is None:
+        return
+    if REQUIRE_DOCKER:
+        pytest.fail(f"GAPFORGE_REQUIRE_DOCKER=1 but Docker is not usable: {problem}", pytrace=False)
+    pytest.skip(f"Docker not usable here: {problem}")
+
+
+@pytest.fixture(scope="session")
+def event_loop_runner() -> Iterator[asyncio.Runner]:
+    with asyncio.Runner() as runner:
+        yield runner
+
+
+@pytest.fixture
+def run(event_loop_runner: asyncio.Runner):  # type: ignore[no-untyped-def]
+    """Run a coroutine to completion on the session's loop: ``run(coro)``."""
+    return event_loop_runner.run
+
+
+@pytest.fixture(scope="session")
+def docker_sandbox(event_loop_runner: asyncio.Runner) -> Iterator[object]:
+    """One entered Docker sandbox for the session (tests using it must be marked ``docker``)."""
+    problem = docker_problem()
+    if problem is not None:
+        if REQUIRE_DOCKER:
+            pytest.fail(f"GAPFORGE_REQUIRE_DOCKER=1 but Docker is not usable: {problem}", pytrace=False)
+        pytest.skip(f"Docker not usable here: {problem}")
+    from gapforge.sandbox.docker import DockerSandbox
+
+    sb = DockerSandbox(run_id=RUN_ID)
+    event_loop_runner.run(sb.__aenter__())
+    yield sb
+    event_loop_runner.run(sb.__aexit__(None, None, None))
+
+
+@pytest.fixture(scope="session")
+def local_sandbox(event_loop_runner: asyncio.Runner) -> Iterator[object]:
+    from gapforge.sandbox.local import LocalSandbox
+
+    sb = LocalSandbox()
+    event_loop_runner.run(sb.__aenter__())
+    yield sb
+    event_loop_runner.run(sb.__aexit__(None, None, None))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(PRIVATE_TMP, ignore_errors=True)
