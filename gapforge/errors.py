@@ -50,6 +50,10 @@ class ModelError(GapforgeError):
 class MalformedOutput(ModelError):
     """A model's completion could not be parsed into what the role must return."""
 
+    def __init__(self, message: str, *, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw  # the model's text, kept for the run store
+
 
 class RunStoreError(GapforgeError):
     """A run directory is corrupt, locked, or belongs to another configuration."""

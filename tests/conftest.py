@@ -22,11 +22,11 @@ def leftovers() -> dict[str, list[str]]:
     """Containers of this session and job dirs still present (both must be empty between runs)."""
     from gapforge.sandbox.docker import connect
 
-    containers = [
-        c.id[:12] for c in connect().containers.list(all=True, filters={"label": f"gapforge.run={RUN_ID}"})
-    ]
+    found = connect().containers.list(all=True, filters={"label": f"gapforge.run={RUN_ID}"})
+    containers = [c.id[:12] for c in found if (c.labels or {}).get("gapforge.mode") != "pool"]
+    pool = [c.id[:12] for c in found if (c.labels or {}).get("gapforge.mode") == "pool"]
     dirs = sorted(os.listdir(PRIVATE_TMP))
-    return {"containers": containers, "job_dirs": dirs}
+    return {"containers": containers, "job_dirs": dirs, "pool": pool}
 
 
 def _docker_problem() -> str | None:
@@ -88,6 +88,28 @@ def docker_sandbox(event_loop_runner: asyncio.Runner) -> Iterator[object]:
     event_loop_runner.run(sb.__aenter__())
     yield sb
     event_loop_runner.run(sb.__aexit__(None, None, None))
+
+
+@pytest.fixture(scope="session")
+def pool_sandbox(event_loop_runner: asyncio.Runner) -> Iterator[object]:
+    """One warm pool (default container limits) for the session; mark tests ``docker``."""
+    yield from open_pool(event_loop_runner, None)
+
+
+def open_pool(runner: asyncio.Runner, limits: object) -> Iterator[object]:
+    problem = docker_problem()
+    if problem is not None:
+        if REQUIRE_DOCKER:
+            pytest.fail(f"GAPFORGE_REQUIRE_DOCKER=1 but Docker is not usable: {problem}", pytrace=False)
+        pytest.skip(f"Docker not usable here: {problem}")
+    from gapforge.sandbox import Limits
+    from gapforge.sandbox.pool import PoolSandbox
+
+    assert limits is None or isinstance(limits, Limits)
+    sb = PoolSandbox(run_id=RUN_ID, limits=limits, size=2)
+    runner.run(sb.__aenter__())
+    yield sb
+    runner.run(sb.__aexit__(None, None, None))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import leftovers
+from conftest import leftovers, open_pool
 
 from gapforge.sandbox import ExecutionResult, Limits, Program, Status
 
@@ -33,18 +33,29 @@ def host_processes_matching(marker: str) -> list[int]:
     return found
 
 
-@pytest.fixture(params=["docker"])
+@pytest.fixture(scope="module")
+def pool_fast(event_loop_runner: Any) -> Iterator[Any]:
+    """A warm pool whose containers carry FAST's limits, so no job falls back to a fresh container."""
+    yield from open_pool(event_loop_runner, FAST)
+
+
+@pytest.fixture(params=["docker", "pool"])
 def sandbox(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Every backend that claims full isolation runs this whole suite."""
-    yield request.getfixturevalue(f"{request.param}_sandbox")
+    sb = request.getfixturevalue("docker_sandbox" if request.param == "docker" else "pool_fast")
+    yield sb
     left = leftovers()
-    assert left == {"containers": [], "job_dirs": []}, f"the run left things behind: {left}"
+    assert left["containers"] == [], f"the run left containers behind: {left}"
+    assert left["job_dirs"] == [], f"the run left job dirs behind: {left}"
+    # the pool keeps its warm containers between jobs (plus one being recycled at most)
+    assert len(left["pool"]) <= 5, left  # two warm pools of size 2 at most, one being recycled
 
 
 @pytest.fixture
 def execute(sandbox: Any, run: Callable[..., Any]) -> Callable[..., ExecutionResult]:
     def go(solution: str, tests: str, limits: Limits = FAST, kind: str = "function") -> ExecutionResult:
         result: ExecutionResult = run(sandbox.run(Program(kind=kind, solution=solution, tests=tests), limits))
+        assert result.backend == sandbox.name, "the job must run on the backend under test"
         return result
 
     return go

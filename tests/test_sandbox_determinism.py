@@ -95,8 +95,13 @@ def busy_core() -> Iterator[None]:
 LIMITS = Limits(cpu_seconds=5, wall_seconds=30)
 
 
-def test_twenty_runs_identical_verdicts(docker_sandbox: Any, run: Callable[..., Any]) -> None:
-    report = run(repeat_run(docker_sandbox, MIXED, LIMITS, runs=20, concurrent=True))
+@pytest.fixture(params=["docker", "pool"])
+def sandbox(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue(f"{request.param}_sandbox")
+
+
+def test_twenty_runs_identical_verdicts(sandbox: Any, run: Callable[..., Any]) -> None:
+    report = run(repeat_run(sandbox, MIXED, LIMITS, runs=20, concurrent=True))
     keys = {r.verdict_key() for r in report.results}
     assert len(keys) == 1, f"verdicts differ between identical runs: {keys}"
     only = report.results[0]
@@ -106,19 +111,29 @@ def test_twenty_runs_identical_verdicts(docker_sandbox: Any, run: Callable[..., 
 
 
 def test_twenty_runs_identical_while_other_core_busy(
-    docker_sandbox: Any, run: Callable[..., Any], busy_core: None
+    sandbox: Any, run: Callable[..., Any], busy_core: None
 ) -> None:
     assert (os.cpu_count() or 1) >= 2
-    report = run(repeat_run(docker_sandbox, MIXED, LIMITS, runs=20, concurrent=True))
+    report = run(repeat_run(sandbox, MIXED, LIMITS, runs=20, concurrent=True))
     assert len({r.verdict_key() for r in report.results}) == 1
     assert report.infrastructure_failures == 0
 
 
-def test_flaky_tests_are_reported_as_flaky(docker_sandbox: Any, run: Callable[..., Any]) -> None:
-    report = run(repeat_run(docker_sandbox, FLAKY, LIMITS, runs=8, concurrent=True))
+def test_flaky_tests_are_reported_as_flaky(sandbox: Any, run: Callable[..., Any]) -> None:
+    report = run(repeat_run(sandbox, FLAKY, LIMITS, runs=8, concurrent=True))
     assert report.flaky
     # with 8 runs, each of the four coin-flip tests differs with probability 1 - 2^-7
     assert (
         len(set(report.flaky_tests) & {"test_random_a", "test_random_b", "test_clock", "test_urandom"}) >= 2
     )
     assert "test_stable" not in report.flaky_tests
+
+
+def test_backends_agree_on_every_verdict(
+    docker_sandbox: Any, pool_sandbox: Any, run: Callable[..., Any]
+) -> None:
+    """The pool's fast path and the fresh container's pytest path judge alike, test by test."""
+    fresh = run(docker_sandbox.run(MIXED, LIMITS))
+    warm = run(pool_sandbox.run(MIXED, LIMITS))
+    assert fresh.verdict_key() == warm.verdict_key()
+    assert warm.backend == "pool"

@@ -1,7 +1,8 @@
 """Sandboxes that run untrusted programs with their tests and return verdicts.
 
-``open_sandbox("docker")`` (fresh hardened container per run) is the default; ``"local"``
-(subprocess + rlimits + bubblewrap) is weaker and must be asked for by name.
+``open_sandbox("pool")`` (warm hardened containers, a fresh forked child per run) is the default
+for generation and rewards; ``"docker"`` (a fresh hardened container per run) gives maximum
+isolation; ``"local"`` (subprocess + rlimits + bubblewrap) is weaker and must be asked for by name.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from gapforge.errors import ConfigError
 from gapforge.sandbox.base import ExecutionResult, Kind, Limits, Program, Sandbox, Status, TestRecord
 from gapforge.sandbox.determinism import RepeatReport, repeat_run
 
-BackendName = Literal["docker", "local"]
-BACKENDS: tuple[str, ...] = ("docker", "local")
+BackendName = Literal["pool", "docker", "local"]
+BACKENDS: tuple[str, ...] = ("pool", "docker", "local")
 
 
 def open_sandbox(
@@ -24,6 +25,10 @@ def open_sandbox(
     run_id: str = "adhoc",
 ) -> Sandbox:
     """A sandbox by backend name; enter it with ``async with``."""
+    if backend == "pool":
+        from gapforge.sandbox.pool import PoolSandbox
+
+        return PoolSandbox(limits=limits, size=max_concurrency, run_id=run_id)
     if backend == "docker":
         from gapforge.sandbox.docker import DockerSandbox
 

@@ -1,0 +1,315 @@
+"""Warm pool backend: long-lived hardened containers, each with an in-container agent.
+
+Each container has every default of the fresh-container mode (no network, read-only root, tmpfs,
+non-root, no capabilities, no-new-privileges, pids/memory/CPU limits) and runs the harness's
+agent as PID 1. A job travels over the container's attached stdin; the agent runs it in a child
+forked from its pre-warmed interpreter (own process group, fresh temp dir, rlimits, killed as a
+group), then kills every leftover process, wipes /tmp and /dev/shm and removes SysV IPC objects,
+so nothing of one job is visible to the next. The result comes back sealed with the job's nonce
+on the agent's stdout. A container is recycled after ``recycle_after`` jobs, on any anomaly (OOM,
+leftover process or file, harness error, a host-side timeout) and at shutdown.
+
+Container-level limits (memory, pids, disk, CPUs) are fixed per pool; a job asking for other
+container-level limits runs in a fresh container instead, so every limit always holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.types import LogConfig
+
+from gapforge.errors import SandboxError
+from gapforge.images.build import resolve_runner_image
+from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status
+from gapforge.sandbox.docker import (
+    CONTAINER_CONFIG,
+    HOST_GRACE_S,
+    DockerSandbox,
+    connect,
+    container_labels,
+    hardened_host_config,
+    sweep,
+)
+from gapforge.sandbox.job import RESULT_MARK, infra_result, limit_result, new_nonce, parse_sealed_result
+
+AGENT_CMD = ["/opt/venv/bin/python", "-B", "-s", "/opt/gapforge/harness.py", "--agent"]
+READY_MARK = "@@GAPFORGE-READY@@"
+READY_TIMEOUT_S = 60.0
+MAX_RESULT_BYTES = 1 << 30
+
+
+def _container_key(limits: Limits) -> tuple[int, int, int, float]:
+    return (limits.memory_mb, limits.pids, limits.disk_mb, limits.cpus)
+
+
+@dataclass
+class _Slot:
+    """One warm container and its attached stdin/stdout stream."""
+
+    cid: str
+    sock: socket.socket
+    stream: Any = None  # docker-py's wrapper around sock; closed with it
+    jobs: int = 0
+    pending: bytearray = field(default_factory=bytearray)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        for closable in (self.stream, self.sock):
+            with contextlib.suppress(OSError, AttributeError):
+                closable.close()
+
+    def read_until(self, needle: bytes, deadline: float) -> bytes | None:
+        """Demultiplex Docker's attach stream until ``needle`` + a newline; None on the deadline."""
+        buf = self.pending
+        while True:
+            pos = buf.find(needle)
+            if pos >= 0:
+                end = buf.find(b"\n", pos + len(needle))
+                if end >= 0:
+                    out = bytes(buf[: end + 1])
+                    del buf[: end + 1]
+                    return out
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            header = self._recv_exactly(8, deadline)
+            if header is None:
+                return None
+            stream, size = header[0], struct.unpack(">I", header[4:])[0]
+            payload = self._recv_exactly(size, deadline)
+            if payload is None:
+                return None
+            if stream == 1:  # stdout; stderr frames are dropped
+                buf += payload
+                if len(buf) > MAX_RESULT_BYTES:
+                    raise SandboxError("the pool agent sent more than 1 GiB without a result")
+
+    def _recv_exactly(self, n: int, deadline: float) -> bytes | None:
+        chunks = bytearray()
+        while len(chunks) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(n - len(chunks))
+            except TimeoutError:
+                return None
+            if not chunk:
+                raise ConnectionError("the pool container closed its stream")
+            chunks += chunk
+        return bytes(chunks)
+
+
+class PoolSandbox:
+    """Warm pool of hardened containers: ``async with PoolSandbox(size=2) as sb: await sb.run(p)``."""
+
+    name = "pool"
+
+    def __init__(
+        self,
+        image: str | None = None,
+        *,
+        limits: Limits | None = None,
+        size: int | None = None,
+        recycle_after: int = 500,
+        run_id: str = "adhoc",
+        client: docker.DockerClient | None = None,
+    ) -> None:
+        self.image = image
+        self.default_limits = limits or Limits()
+        self.size = size or os.cpu_count() or 1
+        self.max_concurrency = self.size  # admission control: never more jobs than warm containers
+        self.recycle_after = recycle_after
+        self.run_id = run_id
+        self._client = client
+        self._idle: asyncio.Queue[_Slot] = asyncio.Queue()
+        self._slots: dict[str, _Slot] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._fresh: DockerSandbox | None = None
+        self.recycled = 0
+        self._closed = False
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            raise SandboxError("the pool is not open; use it as `async with PoolSandbox() as sb`")
+        return self._client
+
+    async def __aenter__(self) -> Self:
+        if self._client is None:
+            self._client = await asyncio.to_thread(connect)
+        if self.image is None:
+            self.image = await asyncio.to_thread(resolve_runner_image, self.client)
+        await asyncio.to_thread(sweep, self.client)
+        try:
+            slots = await asyncio.gather(*(asyncio.to_thread(self._start_slot) for _ in range(self.size)))
+        except BaseException:
+            await asyncio.shield(asyncio.to_thread(self._remove_all))
+            raise
+        for slot in slots:
+            self._idle.put_nowait(slot)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._closed = True
+        for task in list(self._background):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*self._background, return_exceptions=True)
+        if self._fresh is not None:
+            await self._fresh.__aexit__(exc_type, exc, tb)
+        await asyncio.shield(asyncio.to_thread(self._remove_all))
+
+    # ------------------------------------------------------------------ containers
+
+    def _start_slot(self) -> _Slot:
+        assert self.image is not None
+        host_config = hardened_host_config(self.default_limits)
+        host_config["log_config"] = LogConfig(type="none")  # results travel over attach, not logs
+        try:
+            created = self.client.api.create_container(
+                self.image,
+                command=AGENT_CMD,
+                environment={"PYTHONHASHSEED": "0"},
+                labels={**container_labels(self.run_id), "gapforge.mode": "pool"},
+                network_disabled=True,
+                stdin_open=True,
+                tty=False,
+                host_config=self.client.api.create_host_config(**host_config),
+                **CONTAINER_CONFIG,
+            )
+        except docker.errors.ImageNotFound as exc:
+            raise SandboxError(f"the sandbox image {self.image} is missing; run `gapforge images build`") from exc
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            raise SandboxError(f"could not create a pool container: {exc}") from exc
+        cid = created["Id"]
+        slot: _Slot | None = None
+        try:
+            attached = self.client.api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            slot = _Slot(cid=cid, sock=attached._sock, stream=attached)
+            self._slots[cid] = slot
+            self.client.api.start(cid)
+            if slot.read_until(READY_MARK.encode(), time.monotonic() + READY_TIMEOUT_S) is None:
+                raise SandboxError("a pool container's agent did not become ready within 60 s")
+        except BaseException:
+            self._remove(cid)
+            raise
+        return slot
+
+    def _remove(self, cid: str) -> None:
+        slot = self._slots.pop(cid, None)
+        if slot is not None:
+            slot.close()
+        try:
+            self.client.api.remove_container(cid, force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if "already in progress" not in str(exc):
+                raise
+
+    def _remove_all(self) -> None:
+        for cid in list(self._slots):
+            self._remove(cid)
+
+    async def _replace(self, slot: _Slot) -> None:
+        self.recycled += 1
+        await asyncio.to_thread(self._remove, slot.cid)
+        if self._closed:
+            return
+        for attempt in range(3):
+            try:
+                fresh = await asyncio.to_thread(self._start_slot)
+            except SandboxError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.5)
+                continue
+            self._idle.put_nowait(fresh)
+            return
+
+    # ------------------------------------------------------------------ jobs
+
+    async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
+        lim = limits or self.default_limits
+        if _container_key(lim) != _container_key(self.default_limits):
+            return await self._run_fresh(program, lim)
+        slot = await self._idle.get()
+        healthy = False
+        try:
+            result, healthy = await asyncio.to_thread(self._run_on, slot, program, lim)
+            return result
+        finally:
+            slot.jobs += 1
+            if healthy and slot.jobs < self.recycle_after and not self._closed:
+                self._idle.put_nowait(slot)
+            else:
+                task = asyncio.create_task(self._replace(slot))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    async def _run_fresh(self, program: Program, limits: Limits) -> ExecutionResult:
+        if self._fresh is None:
+            self._fresh = DockerSandbox(self.image, client=self.client, run_id=self.run_id)
+            await self._fresh.__aenter__()
+        return await self._fresh.run(program, limits)
+
+    def _run_on(self, slot: _Slot, program: Program, limits: Limits) -> tuple[ExecutionResult, bool]:
+        nonce = new_nonce()
+        job = {
+            "nonce": nonce,
+            "kind": program.kind,
+            "solution": program.solution,
+            "tests": program.tests,
+            "limits": {**limits.model_dump(), "memory_cgroup": True, "rlimit_data_mb": None},
+        }
+        t0 = time.monotonic()
+        try:
+            slot.sock.sendall(json.dumps(job).encode() + b"\n")
+            raw = slot.read_until(f"{RESULT_MARK} {nonce} ".encode(), t0 + limits.wall_seconds + HOST_GRACE_S)
+        except (OSError, ConnectionError) as exc:
+            return infra_result(f"lost the pool container's stream: {exc}", backend=self.name), False
+        wall = time.monotonic() - t0
+        if raw is None:
+            return (
+                limit_result(
+                    Status.TIMEOUT,
+                    f"wall-clock backstop hit ({limits.wall_seconds + HOST_GRACE_S:.0f} s); container destroyed",
+                    backend=self.name,
+                    wall_s=wall,
+                ),
+                False,
+            )
+        text = raw.decode("utf-8", "replace")
+        result = parse_sealed_result(text, nonce, backend=self.name, wall_s=wall)
+        if result is None:
+            return infra_result("the pool agent's result was unreadable", backend=self.name, wall_s=wall), False
+        anomalies = _anomalies(text, nonce)
+        return result, not anomalies and result.status is not Status.SANDBOX_ERROR
+
+
+def _anomalies(text: str, nonce: str) -> list[Any]:
+    needle = f"{RESULT_MARK} {nonce} "
+    line = text[text.rfind(needle) + len(needle) :].split("\n", 1)[0]
+    try:
+        found = json.loads(line).get("anomalies", [])
+    except ValueError:
+        return ["unreadable"]
+    return list(found) if isinstance(found, list) else ["unreadable"]
