@@ -1,0 +1,1 @@
+"""Challenger, solver, the generation loop, seeds and prompts."""
