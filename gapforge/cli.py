@@ -244,6 +244,113 @@ def cleanup(
     out.print(f"removed {n} container(s)")
 
 
+def _print_summary(summary: Any) -> None:
+    for line in summary.lines():
+        out.print(line, highlight=False)
+
+
+@app.command()
+def generate(
+    config: Annotated[Path, typer.Option("--config", "-c", help="TOML run config (see examples/configs/).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory (created, or resumed).")],
+    seeds: Annotated[int | None, typer.Option(help="Use only the first N seeds.")] = None,
+    concurrency: Annotated[int, typer.Option(help="Seeds worked on at once.")] = 4,
+    force_new: Annotated[
+        bool, typer.Option("--force-new", help="Start over in a run dir made by another config.")
+    ] = False,
+    policy: Annotated[
+        Path | None, typer.Option(help="Challenger policy file from `gapforge optimize`.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show the live progress display.")] = True,
+) -> None:
+    """Generate problems from seeds with the challenger, weak and strong solvers and the sandbox.
+
+    Re-running with the same --out resumes: finished seeds are not redone, nothing is duplicated.
+
+    Examples:
+      gapforge generate --config examples/configs/openai.toml --out runs/first
+      gapforge generate -c vllm.toml -o runs/big --seeds 1000 --concurrency 16
+    """
+    from gapforge.config import load_config, validate_environment
+    from gapforge.generators.run import generate as run_generate
+    from gapforge.generators.seeds import load_seeds
+
+    try:
+        cfg = load_config(config)
+        validate_environment(cfg, source=str(config))
+        seed_list = load_seeds(cfg.seeds, limit=seeds)
+        rules, policy_id = _load_policy(policy)
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    if concurrency < 1:
+        raise _fail("--concurrency must be at least 1", EXIT_BAD_INPUT)
+    summary = _run_async(
+        lambda: run_generate(
+            cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
+            progress=progress, policy_rules=rules, policy_id=policy_id,
+        )
+    )  # fmt: skip
+    _print_summary(summary)
+
+
+def _load_policy(path: Path | None) -> tuple[tuple[str, ...], str | None]:
+    if path is None:
+        return (), None
+    try:
+        from gapforge.generators.policy import load_policy
+    except ImportError:
+        raise ConfigError("policies need the optimizer module, which this build does not have") from None
+    pol = load_policy(path)
+    return pol.rules, pol.id
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("demo-out"),
+    seeds: Annotated[int, typer.Option(help="How many of the bundled topics to use.")] = 14,
+    backend: Annotated[str, typer.Option(help="pool | docker | local")] = "pool",
+    concurrency: Annotated[int, typer.Option(help="Seeds worked on at once.")] = 4,
+    latency: Annotated[float, typer.Option(help="Seconds the offline model server waits per call.")] = 0.0,
+    force_new: Annotated[
+        bool, typer.Option("--force-new", help="Start over in a run dir made by another config.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show the live progress display.")] = True,
+) -> None:
+    """Run the whole loop offline: a bundled OpenAI-compatible model server and the real sandbox.
+
+    Examples:
+      gapforge demo --out demo-out
+      gapforge demo --out /tmp/d --seeds 4 --backend docker
+    """
+    from gapforge.config import demo_config
+    from gapforge.dataset.records import Seed
+    from gapforge.demo.bank import DEFAULT_TOPICS
+    from gapforge.demo.server import DemoServer
+    from gapforge.generators.run import generate as run_generate
+    from gapforge.models import content_hash
+
+    if backend not in BACKENDS:
+        raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
+    if seeds < 1:
+        raise _fail("--seeds must be at least 1", EXIT_BAD_INPUT)
+    topics = list(DEFAULT_TOPICS)[:seeds]
+    seed_list = [
+        Seed(id="s-" + content_hash({"topic": t, "context": ""}, 12), topic=t, source="builtin")
+        for t in topics
+    ]
+    with DemoServer(latency_s=latency) as server:
+        cfg = demo_config(server.base_url)
+        cfg = cfg.model_copy(update={"sandbox": cfg.sandbox.model_copy(update={"backend": backend})})
+        console.print(f"offline model server at {server.base_url}; {len(seed_list)} seeds; sandbox {backend}")
+        summary = _run_async(
+            lambda: run_generate(
+                cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
+                progress=progress,
+            )
+        )  # fmt: skip
+    _print_summary(summary)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         out.print(f"gapforge {__version__}")

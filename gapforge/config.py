@@ -37,7 +37,7 @@ from gapforge.errors import ConfigError
 from gapforge.sandbox.base import Limits
 from gapforge.verifiers.gates import GATE_PRESETS, GateConfig, ProseGate
 
-SandboxBackend = Literal["docker", "local"]
+SandboxBackend = Literal["pool", "docker", "local"]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 
 EXAMPLES_HINT = "see examples/configs/openai.toml, vllm.toml or llamacpp.toml"
@@ -141,7 +141,7 @@ class RolesConfig(_Section):
 
 
 class SandboxConfig(_Section):
-    backend: SandboxBackend = "docker"
+    backend: SandboxBackend = "pool"
     limits: Limits = Field(default_factory=Limits)
     # None: one execution per core, so machine load cannot flip verdicts.
     max_concurrency: int | None = Field(default=None, ge=1, le=1024)
@@ -152,7 +152,7 @@ class LoopConfig(_Section):
     repair_turns: int = Field(default=0, ge=0, le=3)
     validity_runs: int = Field(default=3, ge=1, le=20)
     min_tests: int = Field(default=5, ge=1, le=1000)
-    mutation_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    mutation_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
     max_mutants: int = Field(default=20, ge=0, le=1000)
     # None: on exactly when a [roles.reviewer] table is configured.
     reviewer: bool | None = None
@@ -244,7 +244,7 @@ class RunConfig(_Section):
     @property
     def config_hash(self) -> str:
         """Content hash of everything that changes what a run produces (not its name, keys or pacing)."""
-        data = self.model_dump(mode="json", exclude={"name": True, "sandbox": {"max_concurrency"}})
+        data = self.model_dump(mode="json", exclude={"name": True, "sandbox": {"max_concurrency", "backend"}})
         for role in data["roles"].values():
             if role is not None:
                 for field in _OPERATIONAL_ROLE_FIELDS:

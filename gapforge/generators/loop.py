@@ -1,0 +1,413 @@
+"""The Agentic Self-Instruct loop for code, one seed at a time (many seeds concurrently).
+
+For each round: the challenger drafts a problem; static checks; validity in the sandbox
+(reference passes repeatedly and identically, trivial solutions fail, tests kill mutants); the
+weak solver k times — and only when the weak gate passes, the strong solver k times; the gate
+decides from the raw execution records. A rejected round becomes grouped, cumulative feedback
+and the challenger must write an entirely new problem, up to ``max_rounds``. Every round and
+every attempt is written to the run store as it happens.
+
+Infrastructure failures (an endpoint that stays down, a sandbox that keeps failing) abort the
+seed without writing its SeedRecord, so a resumed run redoes it; they are never scored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gapforge import __version__
+from gapforge.config import RunConfig
+from gapforge.dataset.records import (
+    AttemptRecord,
+    GateSummary,
+    ProblemRecord,
+    Provenance,
+    RoundRecord,
+    Seed,
+    SeedRecord,
+    ValiditySummary,
+    utcnow,
+)
+from gapforge.dataset.store import RunStore
+from gapforge.errors import GapforgeError, MalformedOutput, ModelError, SandboxError
+from gapforge.generators import templates as prompts
+from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
+from gapforge.generators.extract import parse_review
+from gapforge.generators.solver import repair_chain, rollout
+from gapforge.llm import ChatModel, Message, complete_json
+from gapforge.models import Attempt, Problem, TokenUsage, Verdict
+from gapforge.sandbox import Limits, Sandbox
+from gapforge.verifiers import check_static, check_validity
+from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
+
+RAW_CAP = 20_000
+
+
+@dataclass
+class RunStats:
+    """Live counters for the progress display and the final summary."""
+
+    seeds_total: int = 0
+    seeds_done: int = 0
+    seeds_failed: int = 0
+    accepted: int = 0
+    rounds: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    executions: int = 0
+    rounds_per_accepted: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def mean_rounds(self) -> float:
+        return (
+            sum(self.rounds_per_accepted) / len(self.rounds_per_accepted) if self.rounds_per_accepted else 0.0
+        )
+
+
+@dataclass(frozen=True)
+class Models:
+    challenger: ChatModel
+    weak: ChatModel
+    strong: ChatModel
+    reviewer: ChatModel | None = None
+
+
+class _SeedAborted(Exception):
+    """An infrastructure failure ended a seed; it stays unfinished and is redone on resume."""
+
+
+def _summary(decision: GateDecision) -> GateSummary:
+    return GateSummary(
+        preset=decision.preset,
+        outcome=decision.outcome.value,
+        reason=decision.reason,
+        weak_mean=decision.weak_mean,
+        strong_mean=decision.strong_mean,
+        gap=decision.gap,
+    )
+
+
+def _scores(attempts: list[Attempt]) -> tuple[float | None, ...]:
+    return tuple(a.score for a in attempts)
+
+
+def _rollouts(attempts: list[Attempt]) -> list[RolloutScore]:
+    return [RolloutScore.of_attempt(a) for a in attempts]
+
+
+def _rate(scores: tuple[float | None, ...]) -> float:
+    measured = [s for s in scores if s is not None]
+    return sum(measured) / len(measured) if measured else 0.0
+
+
+def _fmt_scores(scores: tuple[float | None, ...]) -> str:
+    measured = [s for s in scores if s is not None]
+    return f"{sum(1 for s in measured if s == 1.0)}/{len(measured)}"
+
+
+class Generator:
+    """Runs seeds through the loop, writing everything to a RunStore."""
+
+    def __init__(
+        self,
+        cfg: RunConfig,
+        models: Models,
+        sandbox: Sandbox,
+        store: RunStore,
+        *,
+        policy_rules: tuple[str, ...] = (),
+        policy_id: str | None = None,
+        on_change: Callable[[RunStats], None] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.models = models
+        self.sandbox = sandbox
+        self.store = store
+        self.gate: Gate = cfg.gate
+        self.limits: Limits = cfg.sandbox.limits
+        self.policy_rules = policy_rules
+        self.stats = RunStats()
+        self._on_change = on_change or (lambda _s: None)
+        self.provenance = Provenance(
+            gapforge_version=__version__,
+            config_hash=cfg.config_hash,
+            models={role: rc.model for role, rc in cfg.roles.configured().items()},
+            prompt_hashes=prompts.prompt_hashes(),
+            sandbox_image=str(getattr(sandbox, "image", "") or ""),
+            sandbox_backend=getattr(sandbox, "name", "unknown"),
+            policy_id=policy_id,
+        )
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self, seeds: list[Seed], *, concurrency: int = 4) -> RunStats:
+        done = self.store.done_seeds()
+        todo = [s for s in seeds if s.id not in done]
+        self.stats.seeds_total = len(seeds)
+        self.stats.seeds_done = len(seeds) - len(todo)
+        self._on_change(self.stats)
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one(seed: Seed) -> None:
+            async with sem:
+                try:
+                    await self.run_seed(seed)
+                except (_SeedAborted, GapforgeError) as exc:
+                    self.stats.seeds_failed += 1
+                    self.stats.errors.append(f"{seed.topic}: {exc}")
+                self._on_change(self.stats)
+
+        await asyncio.gather(*(one(s) for s in todo))
+        return self.stats
+
+    async def run_seed(self, seed: Seed) -> SeedRecord:
+        rejections: list[Rejection] = []
+        verdicts: list[Verdict] = []
+        usage: dict[str, TokenUsage] = {}
+        max_rounds = self.cfg.loop.max_rounds
+        for round_no in range(1, max_rounds + 1):
+            record, attempts, problem_record = await self._round(seed, round_no, rejections)
+            for a in attempts:
+                self.store.write_attempt(
+                    AttemptRecord(
+                        run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, round=round_no,
+                        attempt=a, parent_sample=a.sample if a.turn > 0 else None, provenance=self.provenance,
+                    )
+                )  # fmt: skip
+            self.store.write_round(record)
+            for role, u in record.usage.items():
+                usage[role] = usage.get(role, TokenUsage()) + u
+            verdicts.append(record.verdict)
+            self.stats.rounds += 1
+            self.stats.verdicts[record.verdict.value] += 1
+            self._on_change(self.stats)
+            if problem_record is not None:
+                self.store.write_problem(problem_record)
+                self.stats.accepted += 1
+                self.stats.rounds_per_accepted.append(round_no)
+                return self._finish(seed, True, problem_record.problem_id, verdicts, usage)
+            if record.verdict is not Verdict.INFRA:
+                title = record.problem.title if record.problem else "(unparseable draft)"
+                rejections.append(Rejection(record.verdict, title, record.reason))
+        return self._finish(seed, False, None, verdicts, usage)
+
+    def _finish(
+        self,
+        seed: Seed,
+        accepted: bool,
+        problem_id: str | None,
+        verdicts: list[Verdict],
+        usage: dict[str, TokenUsage],
+    ) -> SeedRecord:
+        rec = SeedRecord(
+            run_id=self.store.run_id, epoch=self.store.epoch, seed=seed, accepted=accepted,
+            problem_id=problem_id, rounds=len(verdicts), verdicts=tuple(verdicts), usage=usage,
+        )  # fmt: skip
+        self.store.finish_seed(rec)
+        self.stats.seeds_done += 1
+        return rec
+
+    # ------------------------------------------------------------------ one round
+
+    async def _round(
+        self, seed: Seed, round_no: int, rejections: list[Rejection]
+    ) -> tuple[RoundRecord, list[Attempt], ProblemRecord | None]:
+        started = utcnow()
+        usage: dict[str, TokenUsage] = {}
+
+        def rnd(verdict: Verdict, reason: str, **extra: object) -> RoundRecord:
+            return RoundRecord(
+                run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, round=round_no,
+                verdict=verdict, reason=reason, started_at=started, usage=usage, provenance=self.provenance,
+                **extra,
+            )  # fmt: skip
+
+        messages = challenger_messages(
+            seed, round_no, self.cfg.loop.max_rounds, rejections,
+            min_tests=self.cfg.loop.min_tests, policy_rules=self.policy_rules,
+        )  # fmt: skip
+        try:
+            problem = await draft_problem(
+                self.models.challenger, messages, seed=self.cfg.seed * 7919 + round_no
+            )
+        except MalformedOutput as exc:
+            return (
+                rnd(
+                    Verdict.MALFORMED,
+                    f"the draft was not a valid problem: {exc}",
+                    raw_output=exc.raw[:RAW_CAP],
+                ),
+                [],
+                None,
+            )
+        except ModelError as exc:
+            raise _SeedAborted(f"challenger endpoint failed: {exc}") from exc
+
+        pid = problem.id
+        static = check_static(problem, min_tests=self.cfg.loop.min_tests)
+        if not static.ok:
+            reason = "; ".join(static.problems)
+            return (
+                rnd(
+                    Verdict.INVALID, reason, problem=problem, problem_id=pid, static_problems=static.problems
+                ),
+                [],
+                None,
+            )
+
+        try:
+            validity = await check_validity(
+                self.sandbox, problem, self.limits, runs=self.cfg.loop.validity_runs,
+                mutation_threshold=self.cfg.loop.mutation_threshold, max_mutants=self.cfg.loop.max_mutants,
+                seed=self.cfg.seed, check_mutants=self.cfg.loop.max_mutants > 0,
+            )  # fmt: skip
+        except SandboxError as exc:
+            raise _SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
+        self.stats.executions += self.cfg.loop.validity_runs
+        vsum = ValiditySummary(
+            valid=validity.valid,
+            reason=validity.reason,
+            failed_check=validity.failed_check.value if validity.failed_check else None,
+            flaky_tests=tuple(validity.flaky_tests),
+            trivial_passed=tuple(validity.trivial_passed),
+            mutation_score=validity.mutation.score if validity.mutation else None,
+            surviving_mutants=tuple(m.description for m in validity.mutation.survived[:10])
+            if validity.mutation
+            else (),
+            reference_cpu_s=validity.reference_cpu_s or 0.0,
+        )
+        if not validity.valid:
+            return (
+                rnd(Verdict.INVALID, validity.reason, problem=problem, problem_id=pid, validity=vsum),
+                [],
+                None,
+            )
+
+        limits = self.limits.scaled_to_reference(validity.reference_cpu_s or 0.0)
+        k_weak, k_strong = self.cfg.roles.weak.samples, self.cfg.roles.strong.samples
+        weak = list(
+            await asyncio.gather(
+                *(
+                    rollout(
+                        self.models.weak, self.cfg.roles.weak.model, "weak", problem, i, self.sandbox, limits
+                    )
+                    for i in range(k_weak)
+                )
+            )
+        )
+        self.stats.executions += sum(a.result is not None for a in weak)
+        usage["weak"] = sum((a.usage for a in weak), TokenUsage())
+        weak_scores = _scores(weak)
+        common = {"problem": problem, "problem_id": pid, "validity": vsum, "weak_scores": weak_scores}
+
+        if not self.gate.weak_gate_passes(_rollouts(weak)):
+            decision = self.gate.decide(_rollouts(weak))
+            verdict = Verdict.INFRA if decision.outcome is GateOutcome.INSUFFICIENT else Verdict.TOO_EASY
+            reason = decision.reason
+            if verdict is Verdict.TOO_EASY:
+                reason = f"weak solver passed {_fmt_scores(weak_scores)} ({decision.reason})"
+            return rnd(verdict, reason, gate=_summary(decision), **common), weak, None
+
+        strong = list(
+            await asyncio.gather(
+                *(
+                    rollout(
+                        self.models.strong,
+                        self.cfg.roles.strong.model,
+                        "strong",
+                        problem,
+                        i,
+                        self.sandbox,
+                        limits,
+                    )
+                    for i in range(k_strong)
+                )
+            )
+        )
+        self.stats.executions += sum(a.result is not None for a in strong)
+        usage["strong"] = sum((a.usage for a in strong), TokenUsage())
+        strong_scores = _scores(strong)
+        decision = self.gate.decide(_rollouts(weak), _rollouts(strong))
+        common |= {"strong_scores": strong_scores, "gate": _summary(decision)}
+        attempts = weak + strong
+
+        review: str | None = None
+        if (
+            self.models.reviewer is not None
+            and self.cfg.reviewer_enabled
+            and any(s != 1.0 for s in strong_scores)
+        ):
+            ambiguous, review = await self._review(problem, strong)
+            if ambiguous:
+                return (
+                    rnd(
+                        Verdict.AMBIGUOUS,
+                        f"reviewer: the statement is ambiguous: {review}",
+                        review=review,
+                        **common,
+                    ),
+                    attempts,
+                    None,
+                )
+
+        if decision.outcome is GateOutcome.INSUFFICIENT:
+            return rnd(Verdict.INFRA, decision.reason, review=review, **common), attempts, None
+        if decision.outcome is not GateOutcome.ACCEPTED:
+            reason = f"strong solver passed {_fmt_scores(strong_scores)}, weak {_fmt_scores(weak_scores)} ({decision.reason})"
+            return rnd(Verdict.FAILED_ON_STRONG, reason, review=review, **common), attempts, None
+
+        repairs = await self._repairs(problem, attempts, limits)
+        for a in repairs:
+            usage[a.role] = usage.get(a.role, TokenUsage()) + a.usage
+        attempts += repairs
+        record = rnd(Verdict.ACCEPTED, decision.reason, review=review, **common)
+        accepted = ProblemRecord(
+            run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, seed_topic=seed.topic,
+            round=round_no, problem_id=pid, problem=problem,
+            weak_pass_rate=_rate(weak_scores), strong_pass_rate=_rate(strong_scores),
+            weak_scores=weak_scores, strong_scores=strong_scores, gate=_summary(decision),
+            validity=vsum, rounds_used=round_no, provenance=self.provenance,
+        )  # fmt: skip
+        return record, attempts, accepted
+
+    async def _repairs(self, problem: Problem, attempts: list[Attempt], limits: Limits) -> list[Attempt]:
+        turns = self.cfg.loop.repair_turns
+        if turns <= 0:
+            return []
+        jobs = []
+        for a in attempts:
+            if a.measured and a.score == 0.0:
+                model = self.models.weak if a.role == "weak" else self.models.strong
+                name = self.cfg.roles.weak.model if a.role == "weak" else self.cfg.roles.strong.model
+                jobs.append(repair_chain(model, name, problem, a, turns, self.sandbox, limits))
+        chains = await asyncio.gather(*jobs)
+        out = [a for chain in chains for a in chain]
+        self.stats.executions += sum(a.result is not None for a in out)
+        return out
+
+    async def _review(self, problem: Problem, strong: list[Attempt]) -> tuple[bool, str]:
+        from gapforge.generators.solver import failure_feedback
+
+        assert self.models.reviewer is not None
+        failing = [a for a in strong if a.measured and a.score == 0.0][:2]
+        if not failing:
+            return False, ""
+        failures = "\n\n".join(
+            f"### Solution {i + 1}\n```python\n{a.code}\n```\nOutput:\n{failure_feedback(a.result)}"  # type: ignore[arg-type]
+            for i, a in enumerate(failing)
+        )
+        text = prompts.load("reviewer_user").format(
+            problem=problem.solver_view(), tests=problem.tests[:6000], failures=failures
+        )
+        try:
+            review = await complete_json(
+                self.models.reviewer, [Message(role="user", content=text)], parse_review, attempts=2
+            )
+        except ModelError:
+            return False, "(reviewer unavailable)"
+        return review.ambiguous, review.reason

@@ -1,0 +1,153 @@
+"""Solvers: one neutral prompt for weak and strong alike; rollouts executed in the sandbox;
+optional repair turns that see the failing tests' names and capped error output."""
+
+from __future__ import annotations
+
+from gapforge.errors import ModelError, SandboxError
+from gapforge.generators import templates as prompts
+from gapforge.generators.extract import extract_code
+from gapforge.llm import ChatModel, Message
+from gapforge.models import Attempt, Problem, TokenUsage
+from gapforge.sandbox import ExecutionResult, Limits, Sandbox, Status
+
+FEEDBACK_CHARS = 1500
+SANDBOX_RETRIES = 2
+
+
+def solver_messages(problem: Problem) -> list[Message]:
+    return [
+        Message(role="system", content=prompts.load("solver_system")),
+        Message(role="user", content=prompts.load("solver_user").format(problem=problem.solver_view())),
+    ]
+
+
+def failure_feedback(result: ExecutionResult) -> str:
+    """What a repair turn may see: failing test names and capped messages (never the test code)."""
+    lines = []
+    for t in result.tests:
+        if t.status is not Status.PASSED:
+            msg = t.message.strip()[:300]
+            lines.append(f"- {t.name}: {t.status.value}" + (f"\n  {msg}" if msg else ""))
+    if not lines and result.message:
+        lines.append(result.message[:500])
+    if result.stderr.strip():
+        lines.append("stderr (last lines):\n" + result.stderr.strip()[-500:])
+    return "\n".join(lines)[:FEEDBACK_CHARS]
+
+
+async def execute(sandbox: Sandbox, problem: Problem, code: str, limits: Limits) -> ExecutionResult:
+    """Run code against the hidden tests; a sandbox_error is retried, then raised (never scored)."""
+    last: ExecutionResult | None = None
+    for _ in range(SANDBOX_RETRIES + 1):
+        last = await sandbox.run(problem.program(code), limits)
+        if not last.status.is_infrastructure:
+            return last
+    assert last is not None
+    raise SandboxError(f"the sandbox failed {SANDBOX_RETRIES + 1} times on one attempt: {last.message}")
+
+
+def _no_code(completion: str) -> ExecutionResult:
+    return ExecutionResult(
+        status=Status.ERROR, message="the completion contains no Python code", backend="none"
+    )
+
+
+async def _attempt(
+    model: ChatModel,
+    model_name: str,
+    role: str,
+    problem: Problem,
+    messages: list[Message],
+    *,
+    sample: int,
+    turn: int,
+    sandbox: Sandbox,
+    limits: Limits,
+) -> Attempt:
+    try:
+        completion = await model.complete(messages, seed=sample * 1000 + turn)
+    except ModelError as exc:  # measurement failure after the client's retries: never a 0
+        return Attempt(
+            problem_id=problem.id, role=role, model=model_name, sample=sample, turn=turn,
+            completion="", code=None, infra_error=f"{type(exc).__name__}: {exc}",
+        )  # fmt: skip
+    code = extract_code(completion.text, entry_point=problem.entry_point)
+    usage = completion.usage
+    if code is None:
+        result = _no_code(completion.text)
+    else:
+        try:
+            result = await execute(sandbox, problem, code, limits)
+        except SandboxError as exc:
+            return Attempt(
+                problem_id=problem.id, role=role, model=model_name, sample=sample, turn=turn,
+                completion=completion.text, code=code, infra_error=f"sandbox: {exc}", usage=usage,
+            )  # fmt: skip
+    return Attempt(
+        problem_id=problem.id, role=role, model=model_name, sample=sample, turn=turn,
+        completion=completion.text, code=code, result=result, usage=usage,
+    )  # fmt: skip
+
+
+async def rollout(
+    model: ChatModel,
+    model_name: str,
+    role: str,
+    problem: Problem,
+    sample: int,
+    sandbox: Sandbox,
+    limits: Limits,
+) -> Attempt:
+    return await _attempt(
+        model,
+        model_name,
+        role,
+        problem,
+        solver_messages(problem),
+        sample=sample,
+        turn=0,
+        sandbox=sandbox,
+        limits=limits,
+    )
+
+
+async def repair_chain(
+    model: ChatModel,
+    model_name: str,
+    problem: Problem,
+    first: Attempt,
+    turns: int,
+    sandbox: Sandbox,
+    limits: Limits,
+) -> list[Attempt]:
+    """Up to ``turns`` repair turns after a failing attempt; stops at the first pass."""
+    chain: list[Attempt] = []
+    messages = solver_messages(problem)
+    current = first
+    for turn in range(1, turns + 1):
+        if not current.measured or current.score == 1.0:
+            break
+        assert current.result is not None
+        messages = [
+            *messages,
+            Message(role="assistant", content=current.completion),
+            Message(
+                role="user",
+                content=prompts.load("repair_user").format(
+                    status=current.result.status.value, failures=failure_feedback(current.result)
+                ),
+            ),
+        ]
+        current = await _attempt(
+            model, model_name, first.role, problem, messages,
+            sample=first.sample, turn=turn, sandbox=sandbox, limits=limits,
+        )  # fmt: skip
+        chain.append(current)
+    return chain
+
+
+def total_usage(attempts: list[Attempt]) -> TokenUsage:
+    total = TokenUsage()
+    for a in attempts:
+        total = total + a.usage
+    return total
