@@ -54,9 +54,12 @@ def humaneval_programs() -> list[tuple[str, Program, Program]]:
     return out
 
 
-def test_every_humaneval_canonical_passes_and_broken_fails(
-    docker_sandbox: Any, run: Callable[..., Any]
-) -> None:
+@pytest.fixture(params=["docker", "pool"])
+def sandbox(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue(f"{request.param}_sandbox")
+
+
+def test_every_humaneval_canonical_passes_and_broken_fails(sandbox: Any, run: Callable[..., Any]) -> None:
     problems = humaneval_programs()
     assert len(problems) == 164
     limits = Limits(cpu_seconds=10, wall_seconds=30)
@@ -64,8 +67,8 @@ def test_every_humaneval_canonical_passes_and_broken_fails(
     async def all_runs() -> list[Any]:
         jobs = []
         for _, good, bad in problems:
-            jobs.append(docker_sandbox.run(good, limits))
-            jobs.append(docker_sandbox.run(bad, limits))
+            jobs.append(sandbox.run(good, limits))
+            jobs.append(sandbox.run(bad, limits))
         return list(await asyncio.gather(*jobs))
 
     t0 = time.monotonic()
@@ -79,6 +82,6 @@ def test_every_humaneval_canonical_passes_and_broken_fails(
     bad_pass = [
         problems[i // 2][0] for i, r in enumerate(results) if i % 2 == 1 and r.status is not Status.FAILED
     ]
-    print(f"\nHumanEval: {len(results)} executions in {wall:.1f} s ({len(results) / wall:.1f}/s)")
+    print(f"\nHumanEval on {sandbox.name}: {len(results)} executions in {wall:.1f} s ({len(results) / wall:.1f}/s)")
     assert good_fail == [], f"canonical solutions that did not pass: {good_fail[:5]}"
     assert bad_pass == [], f"broken variants that were not judged failed: {bad_pass[:5]}"

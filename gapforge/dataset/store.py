@@ -24,7 +24,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -233,3 +233,51 @@ def finished_view(root: str | Path) -> dict[str, list[Any]]:
             if final_epoch.get(r.seed_id) == r.epoch  # type: ignore[attr-defined]
         ]
     return out
+
+
+class RecordSink(Protocol):
+    """Where the loop writes: the RunStore on one machine, a buffer on a cluster worker."""
+
+    run_id: str
+    epoch: int
+
+    def write_round(self, record: RoundRecord) -> None: ...
+
+    def write_attempt(self, record: AttemptRecord) -> None: ...
+
+    def write_problem(self, record: ProblemRecord) -> None: ...
+
+    def finish_seed(self, record: SeedRecord) -> None: ...
+
+    def done_seeds(self) -> set[str]: ...
+
+
+class BufferSink:
+    """Collects one worker's records in order, for the driver (the single writer) to append."""
+
+    def __init__(self, run_id: str, epoch: int, done: set[str] | None = None) -> None:
+        self.run_id = run_id
+        self.epoch = epoch
+        self._done = set(done or ())
+        self.records: list[tuple[str, BaseModel]] = []
+
+    def write_round(self, record: RoundRecord) -> None:
+        self.records.append(("rounds", record))
+
+    def write_attempt(self, record: AttemptRecord) -> None:
+        self.records.append(("attempts", record))
+
+    def write_problem(self, record: ProblemRecord) -> None:
+        self.records.append(("problems", record))
+
+    def finish_seed(self, record: SeedRecord) -> None:
+        self.records.append(("seeds", record))
+
+    def done_seeds(self) -> set[str]:
+        return set(self._done)
+
+    def drain_into(self, store: RunStore) -> None:
+        """Append everything to the real store, the SeedRecord last (it marks the seed done)."""
+        for table, record in self.records:
+            store.append(table, record)
+        self.records.clear()

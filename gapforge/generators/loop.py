@@ -32,7 +32,7 @@ from gapforge.dataset.records import (
     ValiditySummary,
     utcnow,
 )
-from gapforge.dataset.store import RunStore
+from gapforge.dataset.store import RecordSink
 from gapforge.errors import GapforgeError, MalformedOutput, ModelError, SandboxError
 from gapforge.generators import templates as prompts
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
@@ -118,7 +118,7 @@ class Generator:
         cfg: RunConfig,
         models: Models,
         sandbox: Sandbox,
-        store: RunStore,
+        store: RecordSink,
         *,
         policy_rules: tuple[str, ...] = (),
         policy_id: str | None = None,
