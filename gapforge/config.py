@@ -133,6 +133,10 @@ class RolesConfig(_Section):
     weak: RoleConfig
     strong: RoleConfig
     reviewer: RoleConfig | None = None
+    # The optimizer's roles (`gapforge optimize`): generation never calls them, so they are not
+    # in configured() and not in the config hash.
+    analyzer: RoleConfig | None = None
+    editor: RoleConfig | None = None
 
     def configured(self) -> dict[str, RoleConfig]:
         """The configured roles by name, in a fixed order."""
@@ -150,7 +154,7 @@ class SandboxConfig(_Section):
 class LoopConfig(_Section):
     max_rounds: int = Field(default=10, ge=1, le=1000)
     repair_turns: int = Field(default=0, ge=0, le=3)
-    validity_runs: int = Field(default=3, ge=1, le=20)
+    validity_runs: int = Field(default=5, ge=1, le=50)
     min_tests: int = Field(default=5, ge=1, le=1000)
     mutation_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
     max_mutants: int = Field(default=20, ge=0, le=1000)
@@ -244,7 +248,14 @@ class RunConfig(_Section):
     @property
     def config_hash(self) -> str:
         """Content hash of everything that changes what a run produces (not its name, keys or pacing)."""
-        data = self.model_dump(mode="json", exclude={"name": True, "sandbox": {"max_concurrency", "backend"}})
+        data = self.model_dump(
+            mode="json",
+            exclude={
+                "name": True,
+                "sandbox": {"max_concurrency", "backend"},
+                "roles": {"analyzer", "editor"},
+            },
+        )
         for role in data["roles"].values():
             if role is not None:
                 for field in _OPERATIONAL_ROLE_FIELDS:

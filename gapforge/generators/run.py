@@ -65,8 +65,9 @@ class RunSummary:
 class TimedSandbox:
     """Counts executions and the time the pipeline spends waiting on the sandbox."""
 
-    def __init__(self, inner: Sandbox) -> None:
+    def __init__(self, inner: Sandbox, *, owned: bool = True) -> None:
         self.inner = inner
+        self.owned = owned  # a sandbox passed in by the caller stays open for the caller
         self.name = inner.name
         self.wait_s = 0.0
         self.runs = 0
@@ -76,11 +77,13 @@ class TimedSandbox:
         return str(getattr(self.inner, "image", "") or "")
 
     async def __aenter__(self) -> TimedSandbox:
-        await self.inner.__aenter__()
+        if self.owned:
+            await self.inner.__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.inner.__aexit__(None, None, None)
+        if self.owned:
+            await self.inner.__aexit__(None, None, None)
 
     async def run(self, program, limits=None):  # type: ignore[no-untyped-def]
         t0 = time.monotonic()
@@ -179,15 +182,17 @@ async def generate(
     )
     t0 = time.monotonic()
     try:
-        timed = TimedSandbox(
-            sandbox
-            or open_sandbox(
-                cfg.sandbox.backend,
-                limits=cfg.sandbox.limits,
-                max_concurrency=cfg.sandbox.max_concurrency,
-                run_id=store.run_id,
+        if sandbox is not None:
+            timed = TimedSandbox(sandbox, owned=False)
+        else:
+            timed = TimedSandbox(
+                open_sandbox(
+                    cfg.sandbox.backend,
+                    limits=cfg.sandbox.limits,
+                    max_concurrency=cfg.sandbox.max_concurrency,
+                    run_id=store.run_id,
+                )
             )
-        )
         async with timed, role_models(cfg) as (models, meters):
             display = ProgressDisplay(console, meters, enabled=progress)
             gen = Generator(

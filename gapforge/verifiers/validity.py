@@ -151,7 +151,10 @@ async def check_validity(
             reference_cpu_s=cpu,
         )
 
-    scaled = base.scaled_to_reference(cpu)
+    # Trivial programs and mutants only need to be told apart from the reference: a 1 s floor
+    # (not EvalPlus's 4 s, which stays for solver rollouts) keeps looping mutants cheap, and a
+    # mutant that times out counts as killed either way.
+    scaled = base.scaled_to_reference(cpu, floor=1.0)
     trivials = trivial_solutions(problem)
     results = await asyncio.gather(*(sandbox.run(problem.program(t.source), scaled) for t in trivials))
     for t, r in zip(trivials, results, strict=True):
