@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from rich.table import Table
 from gapforge import __version__
 from gapforge.errors import ConfigError, GapforgeError
 from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status, open_sandbox
+
+if TYPE_CHECKING:
+    from gapforge.generators.policy import Policy
 
 app = typer.Typer(
     name="gapforge",
@@ -228,12 +231,15 @@ def doctor(
 def cleanup(
     all_: Annotated[
         bool, typer.Option("--all", help="Also remove containers of gapforge runs still alive.")
-    ] = True,
+    ] = False,
 ) -> None:
-    """Remove every gapforge-labelled container left behind.
+    """Remove gapforge-labelled containers left behind by runs that are gone.
 
-    Example:
+    Containers of runs still alive on this machine (a warm pool, say) are kept unless --all.
+
+    Examples:
       gapforge cleanup
+      gapforge cleanup --all
     """
     from gapforge.sandbox.docker import connect, sweep
 
@@ -279,7 +285,10 @@ def generate(
         cfg = load_config(config)
         validate_environment(cfg, source=str(config))
         seed_list = load_seeds(cfg.seeds, limit=seeds)
-        rules, policy_id = _load_policy(policy)
+        pol = _load_policy(policy)
+        # A policy carries the challenger's rules and knobs only; nothing that decides acceptance.
+        cfg = pol.apply(cfg) if pol is not None else cfg
+        rules, policy_id = (pol.rules, pol.id) if pol is not None else ((), None)
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_BAD_INPUT) from None
     if concurrency < 1:
@@ -293,15 +302,102 @@ def generate(
     _print_summary(summary)
 
 
-def _load_policy(path: Path | None) -> tuple[tuple[str, ...], str | None]:
+def _load_policy(path: Path | None) -> Policy | None:
     if path is None:
-        return (), None
+        return None
+    from gapforge.generators.policy import load_policy
+
+    return load_policy(path)
+
+
+@app.command()
+def optimize(
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config", "-c", help="TOML run config; it needs roles.analyzer and roles.editor tables."
+        ),
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Optimizer directory (created, or resumed).")],
+    iterations: Annotated[
+        int, typer.Option(help="Total iterations; a resumed run continues up to this number.")
+    ] = 10,
+    train: Annotated[int, typer.Option("--train", help="Training seeds (minibatches come from them).")] = 12,
+    validation: Annotated[int, typer.Option("--validation", help="Held-out validation seeds.")] = 6,
+    minibatch: Annotated[int, typer.Option(help="Training seeds per iteration.")] = 4,
+    temperature: Annotated[
+        float, typer.Option(help="Boltzmann temperature T: parents drawn with P ~ exp(score / T).")
+    ] = 0.1,
+    metric: Annotated[
+        str, typer.Option(help="Score: per-round (accepted per round) or per-1k-tokens.")
+    ] = "per-round",
+    policy: Annotated[Path | None, typer.Option(help="Starting policy file (default: no rules).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Seeds worked on at once per evaluation.")] = 4,
+    seed: Annotated[int, typer.Option(help="Seed for parent selection, minibatches and the split.")] = 0,
+) -> None:
+    """Improve the challenger's policy with the real loop, under a frozen gate, solver prompt and sandbox.
+
+    Each iteration picks a parent policy, runs it on training seeds, has the analyzer explain the
+    rejections and the editor propose a revision, and keeps the child only if it strictly beats
+    its parent on held-out validation seeds. Proposals touching the frozen core are refused and
+    logged. Everything is in OUT/audit.jsonl; re-running the same command resumes.
+
+    Examples:
+      gapforge optimize --config vllm.toml --out runs/opt --iterations 20
+      gapforge generate --config vllm.toml --out runs/data --policy runs/opt/best_policy.json
+    """
+    from rich.markup import escape
+
+    from gapforge.config import load_config, validate_environment
+    from gapforge.generators.optimizer import BEST_FILE, OptimizerSettings, meta_role, split_seeds
+    from gapforge.generators.optimizer import optimize as run_optimize
+    from gapforge.generators.seeds import load_seeds
+
+    metrics = {"per-round": "per_round", "per-1k-tokens": "per_1k_tokens"}
+    if metric not in metrics:
+        raise _fail(f"unknown metric {metric!r}: use per-round or per-1k-tokens", EXIT_BAD_INPUT)
     try:
-        from gapforge.generators.policy import load_policy
-    except ImportError:
-        raise ConfigError("policies need the optimizer module, which this build does not have") from None
-    pol = load_policy(path)
-    return pol.rules, pol.id
+        cfg = load_config(config)
+        validate_environment(cfg, source=str(config))
+        for role in ("analyzer", "editor"):
+            meta_role(cfg, role)
+        train_seeds, val_seeds = split_seeds(load_seeds(cfg.seeds), train, validation, salt=seed)
+        start = _load_policy(policy)
+        settings = OptimizerSettings(
+            iterations=iterations, temperature=temperature, minibatch=minibatch,
+            metric=metrics[metric], concurrency=concurrency, seed=seed,
+        )  # fmt: skip
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    except ValueError as exc:  # pydantic's ValidationError: an option out of range
+        raise _fail(f"invalid option: {exc}", EXIT_BAD_INPUT) from None
+
+    def show(e: Any) -> None:
+        child = f" -> {e.child_id} ({e.child_score:.4f})" if e.child_score is not None else ""
+        parent = f" ({e.parent_score:.4f})" if e.parent_score is not None else ""
+        console.print(
+            f"iteration {e.iteration}: {e.parent_id}{parent}{child}: [bold]{e.decision}[/] - "
+            + escape(e.reason[:300]),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    result = _run_async(
+        lambda: run_optimize(
+            cfg, train_seeds, val_seeds, out_dir, settings=settings, start=start, on_entry=show
+        )
+    )
+    verb = "improved on" if result.improved else "did not beat"
+    out.print(
+        f"best policy {result.best.id}: validation score {result.best.score:.4f} over "
+        f"{len(result.best.scores)} evaluation(s); it {verb} the starting policy ({result.start.score:.4f})",
+        highlight=False,
+    )
+    out.print(f"written to {out_dir / BEST_FILE}; audit log {out_dir / 'audit.jsonl'}", highlight=False)
+    out.print(
+        f"use it: gapforge generate --config {config} --out RUN_DIR --policy {out_dir / BEST_FILE}",
+        highlight=False,
+    )
 
 
 @app.command()

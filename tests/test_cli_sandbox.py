@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -142,14 +144,31 @@ def test_cleanup_removes_leftover_containers() -> None:
 
     client = connect()
     image = resolve_runner_image(client)
-    c = client.containers.create(
-        image, command=["sleep", "60"], labels={LABEL: "1", f"{LABEL}.run": "leftover-test"}
-    )
+    gone = subprocess.Popen(["true"])  # a finished process: its pid names a dead owner
+    gone.wait()
+    host = socket.gethostname()
+    leftover = {
+        LABEL: "1",
+        f"{LABEL}.run": "leftover-test",
+        f"{LABEL}.pid": str(gone.pid),
+        f"{LABEL}.host": host,
+    }
+    alive = {
+        LABEL: "1",
+        f"{LABEL}.run": "alive-test",
+        f"{LABEL}.pid": str(os.getpid()),
+        f"{LABEL}.host": host,
+    }
+    c = client.containers.create(image, command=["sleep", "60"], labels=leftover)
+    keep = client.containers.create(image, command=["sleep", "60"], labels=alive)
     try:
         proc = cli("cleanup")
         assert proc.returncode == 0, proc.stderr
         assert "removed" in proc.stdout
         assert client.containers.list(all=True, filters={"label": f"{LABEL}.run=leftover-test"}) == []
+        # a live run's containers (e.g. a warm pool) are not touched by a plain cleanup
+        assert len(client.containers.list(all=True, filters={"label": f"{LABEL}.run=alive-test"})) == 1
     finally:
-        with contextlib.suppress(Exception):
-            c.remove(force=True)
+        for container in (c, keep):
+            with contextlib.suppress(Exception):
+                container.remove(force=True)

@@ -78,10 +78,10 @@ def test_defaults() -> None:
     assert (weak.temperature, weak.max_tokens, weak.samples) == (1.0, 4096, 4)
     assert weak.api_key_env is None
     assert cfg.gate.preset == "prose"
-    assert cfg.sandbox.backend == "docker"
+    assert cfg.sandbox.backend == "pool"
     assert cfg.sandbox.limits == Limits()
-    assert (cfg.loop.max_rounds, cfg.loop.repair_turns, cfg.loop.validity_runs) == (10, 0, 3)
-    assert (cfg.loop.min_tests, cfg.loop.mutation_threshold, cfg.loop.max_mutants) == (5, 0.6, 20)
+    assert (cfg.loop.max_rounds, cfg.loop.repair_turns, cfg.loop.validity_runs) == (10, 0, 5)
+    assert (cfg.loop.min_tests, cfg.loop.mutation_threshold, cfg.loop.max_mutants) == (5, 0.7, 20)
     assert cfg.seeds.source == "builtin"
     assert cfg.roles.reviewer is None
     assert not cfg.reviewer_enabled

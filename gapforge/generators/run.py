@@ -24,6 +24,7 @@ from rich.text import Text
 from gapforge.config import RunConfig, validate_environment
 from gapforge.dataset.records import Seed
 from gapforge.dataset.store import RunStore
+from gapforge.errors import RunStoreError
 from gapforge.generators.loop import Generator, Models, RunStats
 from gapforge.llm import OpenAIChatModel, UsageStats
 from gapforge.sandbox import Sandbox, open_sandbox
@@ -180,6 +181,15 @@ async def generate(
     store = RunStore.open(
         out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"), force_new=force_new
     )
+    policy_meta = store.meta.get("policy")
+    recorded = policy_meta.get("policy_id") if isinstance(policy_meta, dict) else None
+    if isinstance(policy_meta, dict) and recorded != policy_id:
+        store.close()
+        raise RunStoreError(
+            f"{out} was generated with challenger policy {recorded or 'none'}, this run uses {policy_id or 'none'}; "
+            "resume with the same --policy, choose another --out, or pass --force-new"
+        )
+    store.meta["policy"] = {"policy_id": policy_id, "policy": {"rules": list(policy_rules)}}
     t0 = time.monotonic()
     try:
         if sandbox is not None:

@@ -75,20 +75,25 @@ def _pid_alive(pid: int) -> bool:
 
 
 def sweep(client: docker.DockerClient, *, stale_only: bool = True) -> int:
-    """Remove gapforge-labelled containers; with ``stale_only`` only those whose owner died."""
+    """Remove gapforge-labelled containers; with ``stale_only`` only those whose owner is gone
+    (a dead process on this host, or no owner recorded). Never touches another live run's pool."""
     removed = 0
     host = socket.gethostname()
-    for c in client.containers.list(all=True, filters={"label": LABEL}):
-        labels = c.labels or {}
+    # sparse: no per-container inspect, so a container removed meanwhile cannot fail the listing
+    for c in client.containers.list(all=True, sparse=True, filters={"label": LABEL}):
+        labels = c.attrs.get("Labels") or {}
         if stale_only:
             try:
                 pid = int(labels.get(f"{LABEL}.pid", "0"))
             except ValueError:
                 pid = 0
-            if labels.get(f"{LABEL}.host") != host or (pid and _pid_alive(pid)):
+            owner_host = labels.get(f"{LABEL}.host")
+            if owner_host is not None and owner_host != host:
+                continue  # another machine's container on a shared engine: not ours to judge
+            if pid and _pid_alive(pid):
                 continue
         try:
-            c.remove(force=True)
+            client.api.remove_container(str(c.id), force=True)
             removed += 1
         except docker.errors.NotFound:
             pass
