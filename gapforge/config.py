@@ -320,7 +320,12 @@ def demo_config(base_url: str) -> RunConfig:
     """The embedded config for the offline demo model server at ``base_url`` (loopback, no key)."""
 
     def role(model: str, temperature: float) -> dict[str, Any]:
-        return {"base_url": base_url, "model": model, "temperature": temperature, "max_concurrency": 16}
+        # challenger drafts reach ~3k tokens: a generous budget, so no draft is cut short
+        tokens = 8192 if model == "demo-challenger" else 4096
+        return {
+            "base_url": base_url, "model": model, "temperature": temperature,
+            "max_concurrency": 16, "max_tokens": tokens,
+        }  # fmt: skip
 
     data = {
         "name": "demo",
