@@ -445,6 +445,130 @@ def demo(
             )
         )  # fmt: skip
     _print_summary(summary)
+    if summary.stats.accepted:
+        from gapforge.dataset.publish import publish as do_publish
+        from gapforge.dataset.report import report as do_report
+
+        try:
+            pub = do_publish(out_dir)
+            rep = do_report(out_dir, out_dir / "report.html")
+        except GapforgeError as exc:
+            raise _fail(str(exc), EXIT_INFRA) from None
+        out.print(f"dataset: {pub.out_dir} (card {pub.card.name}); report: {rep.path}", highlight=False)
+
+
+EXPORT_FORMATS = ("verl", "trl", "openrlhf", "open-r1", "sft", "dpo")
+
+
+@app.command()
+def publish(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory from generate/demo.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Default: RUN_DIR/published.")] = None,
+    license_: Annotated[str, typer.Option("--license", help="Licence id for the dataset card.")] = "other",
+    benchmark: Annotated[
+        list[Path] | None, typer.Option(help="Extra benchmark jsonl files to check contamination against.")
+    ] = None,
+) -> None:
+    """Publish a run as a Hugging Face dataset: Parquet shards per table plus a dataset card.
+
+    Examples:
+      gapforge publish demo-out
+      gapforge publish runs/big --out hub/my-dataset --license apache-2.0
+    """
+    from gapforge.dataset.publish import publish as do_publish
+
+    _check_dir(run_dir)
+    try:
+        res = do_publish(run_dir, out_dir, license=license_, benchmark_files=benchmark or ())
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    rows = ", ".join(f"{k} {v}" for k, v in res.rows.items())
+    out.print(f"published {res.out_dir}: {rows}; card {res.card}", highlight=False)
+
+
+@app.command()
+def export(
+    source: Annotated[Path, typer.Argument(help="A run directory or a published dataset.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="verl | trl | openrlhf | open-r1 | sft | dpo")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Output directory (or file).")],
+    split: Annotated[str, typer.Option(help="Split name for the file.")] = "train",
+    drop_flagged: Annotated[
+        bool, typer.Option(help="Leave out problems flagged as duplicates or contaminated.")
+    ] = False,
+) -> None:
+    """Write a run in the exact format a trainer consumes (see docs/exports.md).
+
+    Examples:
+      gapforge export demo-out --format verl --out exports/verl
+      gapforge export demo-out -f trl -o exports/trl
+    """
+    from gapforge.dataset.export import export as do_export
+
+    if fmt not in EXPORT_FORMATS:
+        raise _fail(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", EXIT_BAD_INPUT)
+    _check_dir(source)
+    try:
+        res = do_export(source, fmt, out_path, split=split, drop_flagged=drop_flagged)
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    out.print(f"{res.format}: {res.rows} rows -> {res.path}", highlight=False)
+
+
+@app.command()
+def verify(
+    source: Annotated[Path, typer.Argument(help="A run directory or a published dataset.")],
+    backend: Annotated[str, typer.Option(help="pool | docker | local")] = "pool",
+) -> None:
+    """Re-execute every accepted problem's reference and recorded solutions; recompute the gate.
+
+    Exit code 1 when anything drifted.
+
+    Example:
+      gapforge verify demo-out
+    """
+    from gapforge.dataset.verify import verify as do_verify
+
+    if backend not in BACKENDS:
+        raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
+    _check_dir(source)
+    try:
+        rep = do_verify(source, backend=backend)
+    except ConfigError as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_INFRA) from None
+    out.print(rep.summary(), highlight=False)
+    if not rep.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    out_html: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
+) -> None:
+    """Write a static, offline HTML report with plots of a run.
+
+    Example:
+      gapforge report demo-out --out report.html
+    """
+    from gapforge.dataset.report import report as do_report
+
+    _check_dir(run_dir)
+    try:
+        res = do_report(run_dir, out_html)
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    out.print(
+        f"report {res.path}: {res.accepted} accepted, {res.rounds} rounds, {res.seeds} seeds", highlight=False
+    )
+
+
+def _check_dir(path: Path) -> None:
+    if not path.exists():
+        raise _fail(f"{path} does not exist", EXIT_BAD_INPUT)
+    if not path.is_dir():
+        raise _fail(f"{path} is not a directory (expected a run directory)", EXIT_BAD_INPUT)
 
 
 def _version_callback(value: bool) -> None:

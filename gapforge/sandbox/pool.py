@@ -196,13 +196,17 @@ class PoolSandbox:
                 **CONTAINER_CONFIG,
             )
         except docker.errors.ImageNotFound as exc:
-            raise SandboxError(f"the sandbox image {self.image} is missing; run `gapforge images build`") from exc
+            raise SandboxError(
+                f"the sandbox image {self.image} is missing; run `gapforge images build`"
+            ) from exc
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             raise SandboxError(f"could not create a pool container: {exc}") from exc
         cid = created["Id"]
         slot: _Slot | None = None
         try:
-            attached = self.client.api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            attached = self.client.api.attach_socket(
+                cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            )
             slot = _Slot(cid=cid, sock=attached._sock, stream=attached)
             self._slots[cid] = slot
             self.client.api.start(cid)
@@ -300,7 +304,9 @@ class PoolSandbox:
         text = raw.decode("utf-8", "replace")
         result = parse_sealed_result(text, nonce, backend=self.name, wall_s=wall)
         if result is None:
-            return infra_result("the pool agent's result was unreadable", backend=self.name, wall_s=wall), False
+            return infra_result(
+                "the pool agent's result was unreadable", backend=self.name, wall_s=wall
+            ), False
         anomalies = _anomalies(text, nonce)
         return result, not anomalies and result.status is not Status.SANDBOX_ERROR
 
