@@ -82,6 +82,8 @@ def test_every_humaneval_canonical_passes_and_broken_fails(sandbox: Any, run: Ca
     bad_pass = [
         problems[i // 2][0] for i, r in enumerate(results) if i % 2 == 1 and r.status is not Status.FAILED
     ]
-    print(f"\nHumanEval on {sandbox.name}: {len(results)} executions in {wall:.1f} s ({len(results) / wall:.1f}/s)")
+    print(
+        f"\nHumanEval on {sandbox.name}: {len(results)} executions in {wall:.1f} s ({len(results) / wall:.1f}/s)"
+    )
     assert good_fail == [], f"canonical solutions that did not pass: {good_fail[:5]}"
     assert bad_pass == [], f"broken variants that were not judged failed: {bad_pass[:5]}"
