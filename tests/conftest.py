@@ -25,7 +25,7 @@ def leftovers() -> dict[str, list[str]]:
     found = connect().containers.list(all=True, filters={"label": f"gapforge.run={RUN_ID}"})
     containers = [c.id[:12] for c in found if (c.labels or {}).get("gapforge.mode") != "pool"]
     pool = [c.id[:12] for c in found if (c.labels or {}).get("gapforge.mode") == "pool"]
-    dirs = sorted(os.listdir(PRIVATE_TMP))
+    dirs = sorted(d for d in os.listdir(PRIVATE_TMP) if d.startswith("gapforge-job-"))
     return {"containers": containers, "job_dirs": dirs, "pool": pool}
 
 

@@ -417,7 +417,8 @@ def optimizer_config(base_url: str, *, max_rounds: int = 3) -> RunConfig:
 
 
 TRAIN = seeds(DEFAULT_TOPICS[:3])
-VALIDATION = seeds(DEFAULT_TOPICS[3:6])
+# six held-out seeds: with three, one lucky or unlucky seed decides the comparison
+VALIDATION = seeds(DEFAULT_TOPICS[3:9])
 
 
 @pytest.mark.docker
