@@ -1,0 +1,385 @@
+"""The dataset card (README.md): a YAML header the Hugging Face Hub reads, then the governance
+section a reviewer needs: sources, models, prompt hashes, gate and thresholds, rejection
+statistics, leakage and contamination checks, licence, known limitations.
+
+Everything here is computed from the run's records and run.json; nothing is hand-entered, and no
+machine path is written (the card travels with the data).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gapforge import __version__
+from gapforge.dataset.quality import QualityReport
+from gapforge.dataset.schemas import DATASET_SCHEMA_VERSION, SCHEMAS, TABLE_NAMES
+from gapforge.dataset.tables import USABLE_VERDICTS, Row, RunData
+from gapforge.errors import ConfigError
+from gapforge.generators import templates
+from gapforge.models import Verdict
+
+TABLE_DOCS = {
+    "problems": "accepted problems: statement, signature or I/O contract, hidden tests, reference "
+    "solution, weak/strong pass rates, gate decision, validity checks, quality flags",
+    "rounds": "every challenger draft with its verdict (accepted, too_easy, failed_on_strong, invalid, "
+    "malformed, ambiguous, infra) and the reason",
+    "attempts": "every solver rollout and repair turn: completion, extracted code, sandbox verdict, "
+    "per-test results, capped stdout/stderr, tokens",
+    "trajectories": "chat transcripts problem -> attempt -> execution feedback -> fix, labelled "
+    "`positive` (ends in a pass) or `negative`",
+    "preferences": "DPO pairs: a passing (chosen) and a failing (rejected) solution of the same problem, "
+    "with the rejected one's verdict and error output",
+}
+
+
+def size_category(n: int) -> str:
+    bounds = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
+    for bound, label in bounds:
+        if n < bound:
+            return label
+    return "1M<n<10M"
+
+
+def _q(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def yaml_header(
+    *, license: str, pretty_name: str, n_problems: int, files: Mapping[str, Sequence[str]]
+) -> str:
+    lines = [
+        "---",
+        f"license: {_q(license)}",
+        f"pretty_name: {_q(pretty_name)}",
+        "language:",
+        "- en",
+        "task_categories:",
+        "- text-generation",
+        "tags:",
+        *[
+            f"- {t}"
+            for t in ("code", "synthetic", "reinforcement-learning", "verifiable-rewards", "gapforge")
+        ],
+        "size_categories:",
+        f"- {size_category(n_problems)}",
+    ]
+    first = True
+    for table in TABLE_NAMES:
+        if not files.get(table):
+            continue  # an empty table has no shard, so no config (datasets cannot load 0-row files)
+        if first:
+            lines.append("configs:")
+        lines += [
+            f"- config_name: {table}",
+            "  data_files:",
+            "  - split: train",
+            f"    path: {_q(f'data/{table}/train-*.parquet')}",
+        ]
+        if first:
+            lines.append("  default: true")
+            first = False
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    def cell(v: object) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return out
+
+
+def _gate_rule(cfg: Mapping[str, Any]) -> str:
+    gate = cfg.get("gate")
+    if not isinstance(gate, dict) or "preset" not in gate:
+        return "(the run's config does not record the gate)"
+    from gapforge.verifiers.gates import make_gate
+
+    settings = {k: v for k, v in gate.items() if k != "preset"}
+    try:
+        return make_gate(gate["preset"], **settings).describe()
+    except ConfigError as exc:
+        return f"(unreadable gate settings: {exc})"
+
+
+def render_card(
+    data: RunData,
+    rows: Mapping[str, Sequence[Row]],
+    quality: QualityReport,
+    files: Mapping[str, Sequence[str]],
+    *,
+    license: str,
+    pretty_name: str | None = None,
+) -> str:
+    cfg = data.config
+    name = pretty_name or str(cfg.get("name") or "gapforge dataset")
+    counts = {t: len(rows.get(t, ())) for t in TABLE_NAMES}
+    out: list[str] = [
+        yaml_header(license=license, pretty_name=name, n_problems=counts["problems"], files=files)
+    ]
+    verdicts = Counter(r.verdict.value for r in data.rounds)
+    n_rounds = sum(verdicts.values())
+    labels = Counter(r["label"] for r in rows.get("trajectories", ()))
+
+    out += [
+        f"# {name}",
+        "",
+        "Verified coding problems made by gapforge (Agentic Self-Instruct for code): "
+        "a challenger model writes a problem with hidden tests and a reference solution; the tests and "
+        "the reference are checked in a sandbox; a weak and a strong solver are run against the tests; "
+        "a gap gate keeps only problems the strong solver solves and the weak one does not. Every step "
+        "(drafts, rejections, failing attempts and their error output, repairs) is kept.",
+        "",
+        f"- accepted problems: **{counts['problems']}** from {len(data.seeds)} finished seeds and "
+        f"{n_rounds} challenger rounds",
+        f"- solver attempts: {counts['attempts']}; trajectories: {counts['trajectories']} "
+        f"({labels.get('positive', 0)} positive, {labels.get('negative', 0)} negative); "
+        f"preference pairs: {counts['preferences']}",
+        f"- run `{data.meta.get('run_id', '')}`, config hash `{data.meta.get('config_hash', '')}`, "
+        f"published with gapforge {__version__}, table schema version {DATASET_SCHEMA_VERSION}",
+        "",
+        "## Tables",
+        "",
+    ]
+    out += _md_table(
+        ["config", "rows", "shards", "contents"],
+        [(t, counts[t], len(files.get(t, ())), TABLE_DOCS[t]) for t in TABLE_NAMES],
+    )
+    out += [
+        "",
+        "Empty tables have no shard and no config. Column types are fixed by explicit Arrow schemas "
+        "(the Parquet metadata carries `gapforge.schema_version`); scores are 1.0 when every hidden "
+        "test passed and 0.0 otherwise, and `null` means *unmeasured* (an infrastructure failure), "
+        "never a 0.",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        'problems = load_dataset("path/or/hub-id", "problems", split="train")',
+        'pairs = load_dataset("path/or/hub-id", "preferences", split="train")',
+        "```",
+        "",
+        "Trainer formats (verl, TRL, OpenRLHF, open-r1, SFT, DPO): `gapforge export DIR --format FMT --out OUT`.",
+        "",
+        "## Governance",
+        "",
+    ]
+    out += _sources(data)
+    out += _models(data)
+    out += _gate(data, cfg)
+    out += _rejections(data, verdicts)
+    out += _leakage(quality, counts["problems"])
+    out += [
+        "### Licence",
+        "",
+        f"Released under `{license}`. The problems, tests and solutions were written by the models "
+        "listed above; check that their terms of use allow your use of generated data."
+        + (
+            " The benchmark data used for the contamination check is not redistributed here."
+            if quality.benchmarks
+            else ""
+        ),
+        "",
+    ]
+    out += _limitations(data, cfg)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _sources(data: RunData) -> list[str]:
+    by_source = Counter(s.seed.source for s in data.seeds)
+    topics = Counter(s.seed.topic for s in data.seeds)
+    accepted = Counter(s.seed.topic for s in data.seeds if s.accepted)
+    out = [
+        "### Sources",
+        "",
+        "Each problem grows from one seed (a topic, optionally grounded in a source text). Seed sources: "
+        + (", ".join(f"{src} ({n})" for src, n in sorted(by_source.items())) or "none")
+        + f"; {len(topics)} distinct topics.",
+        "",
+    ]
+    if topics:
+        out += _md_table(
+            ["topic", "seeds", "accepted"],
+            [
+                (t, n, accepted.get(t, 0))
+                for t, n in sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))[:25]
+            ],
+        )
+        if len(topics) > 25:
+            out.append(f"| … {len(topics) - 25} more | | |")
+        out.append("")
+    return out
+
+
+def _models(data: RunData) -> list[str]:
+    models: dict[str, set[str]] = {}
+    prompts: dict[str, set[str]] = {}
+    images: set[str] = set()
+    backends: set[str] = set()
+    versions: set[str] = set()
+    provenances = [r.provenance for r in data.rounds] + [r.provenance for r in data.problems]
+    for p in provenances:
+        for role, model in p.models.items():
+            models.setdefault(role, set()).add(model)
+        for pname, h in p.prompt_hashes.items():
+            prompts.setdefault(pname, set()).add(h)
+        images.add(p.sandbox_image or "(unknown)")
+        backends.add(p.sandbox_backend)
+        versions.add(p.gapforge_version)
+    current = templates.prompt_hashes()
+    out = ["### Models and prompts", ""]
+    out += _md_table(["role", "model"], [(r, ", ".join(sorted(m))) for r, m in sorted(models.items())])
+    out += ["", "Prompt templates (sha256 prefix of the exact text; solvers share one neutral prompt):", ""]
+    out += _md_table(
+        ["prompt", "hash used", "same as this gapforge"],
+        [
+            (n, ", ".join(sorted(h)), "yes" if h == {current.get(n)} else "no")
+            for n, h in sorted(prompts.items())
+        ],
+    )
+    out += [
+        "",
+        f"Sandbox image(s): {', '.join(f'`{i}`' for i in sorted(images)) or '(none recorded)'}; "
+        f"backend(s): {', '.join(sorted(backends)) or '(none)'}; gapforge version(s) that generated "
+        f"the data: {', '.join(sorted(versions)) or '(none)'}.",
+        "",
+    ]
+    return out
+
+
+def _gate(data: RunData, cfg: Mapping[str, Any]) -> list[str]:
+    roles = cfg.get("roles") if isinstance(cfg.get("roles"), dict) else {}
+    loop = cfg.get("loop") if isinstance(cfg.get("loop"), dict) else {}
+    assert isinstance(roles, dict)
+    assert isinstance(loop, dict)
+
+    def samples(role: str) -> object:
+        rc = roles.get(role)
+        return rc.get("samples", "?") if isinstance(rc, dict) else "?"
+
+    return [
+        "### Gate and thresholds",
+        "",
+        f"- gate: `{_gate_rule(cfg)}` (settings: `{json.dumps(cfg.get('gate', {}), sort_keys=True)}`)",
+        f"- samples per problem: weak {samples('weak')}, strong {samples('strong')}; the weak solver runs "
+        "first and the strong one only when the weak side of the gate holds",
+        f"- validity: the reference must pass every test {loop.get('validity_runs', '?')} times with "
+        "identical results; trivial solutions (pass, return None, echo input) must fail; the tests must "
+        f"kill at least {loop.get('mutation_threshold', '?')} of up to {loop.get('max_mutants', '?')} "
+        "mutants of the reference",
+        f"- at least {loop.get('min_tests', '?')} hidden tests; up to {loop.get('max_rounds', '?')} rounds "
+        f"per seed; {loop.get('repair_turns', 0)} repair turn(s) with execution feedback",
+        "- acceptance is recomputed from raw execution results (`gapforge verify DIR` re-runs them)",
+        "",
+    ]
+
+
+def _rejections(data: RunData, verdicts: Counter[str]) -> list[str]:
+    total = sum(verdicts.values())
+    rejected = total - verdicts.get(Verdict.ACCEPTED.value, 0)
+    out = [
+        "### Rejection statistics",
+        "",
+        f"{total} rounds, {rejected} rejected. Verdicts:",
+        "",
+    ]
+    out += _md_table(
+        ["verdict", "rounds", "share"],
+        [(v, n, f"{n / total:.1%}" if total else "-") for v, n in verdicts.most_common()],
+    )
+    checks = Counter(
+        (r.validity.failed_check if r.validity and r.validity.failed_check else "static")
+        for r in data.rounds
+        if r.verdict is Verdict.INVALID
+    )
+    if checks:
+        out += [
+            "",
+            "Invalid drafts by failed check: " + ", ".join(f"{c} {n}" for c, n in checks.most_common()) + ".",
+        ]
+    rounds_used = [p.rounds_used for p in data.problems]
+    if rounds_used:
+        out += [
+            "",
+            f"Rounds per accepted problem: mean {sum(rounds_used) / len(rounds_used):.2f}, "
+            f"max {max(rounds_used)}.",
+        ]
+    out += [
+        "",
+        "Trajectories and preference pairs come only from rounds whose problem passed validity and was "
+        f"not found ambiguous (verdicts {', '.join(sorted(v.value for v in USABLE_VERDICTS))}).",
+        "",
+    ]
+    return out
+
+
+def _leakage(quality: QualityReport, n_problems: int) -> list[str]:
+    by_source = quality.by_source()
+    bench = ", ".join(f"{s} ({n} items)" for s, n in sorted(quality.benchmarks.items())) or "none"
+    out = [
+        "### Leakage and contamination checks",
+        "",
+        "- solution leakage: every draft was checked statically before execution; a statement, "
+        "signature or example that contains the reference's code is rejected (`invalid`)",
+        f"- near-duplicates within the dataset: word {quality.shingle_words}-gram shingles, Jaccard >= "
+        f"{quality.duplicate_threshold}; **{quality.count('near_duplicate')}** of {n_problems} problems "
+        "flagged (the later of each pair; `flags` contains `near_duplicate`)",
+        f"- contamination: compared with {bench}; overlap coefficient >= {quality.contamination_threshold} "
+        f"with at least {quality.min_shared} shared shingles; **{quality.count('contamination')}** problems "
+        "flagged"
+        + (
+            " (" + ", ".join(f"{s}: {n}" for s, n in sorted(by_source.items()) if s != "dataset") + ")"
+            if any(s != "dataset" for s in by_source)
+            else ""
+        ),
+    ]
+    for missing in quality.missing_benchmarks:
+        out.append(f"- not checked: {missing}")
+    out += [
+        "- flagged rows are kept: filter on the `flags` column (`flag_details` names the match and score)",
+        "",
+    ]
+    return out
+
+
+def _limitations(data: RunData, cfg: Mapping[str, Any]) -> list[str]:
+    out = [
+        "### Known limitations",
+        "",
+        "- Problems are model-written: a statement can be ambiguous in ways the tests do not reveal, and "
+        "tests can miss wrong solutions (mutation testing bounds, not removes, this).",
+        '- Difficulty is relative to the two solver models used: "the weak model fails" does not make a '
+        "problem hard for every model.",
+        "- Pass rates are measured with a few samples per model (see the gate section); they are noisy.",
+        "- Python only. Function problems are judged by pytest-style tests, stdio problems by output "
+        "comparison with the rules stated in each problem's `io_contract`.",
+        "- Contamination checks are lexical (shingle overlap); a paraphrased benchmark problem can pass them.",
+        "- stdout/stderr in `attempts` keep their last 8000 characters (`output_capped`).",
+    ]
+    gate = cfg.get("gate")
+    if isinstance(gate, dict) and gate.get("preset") == "deployed":
+        out.append(
+            "- The `deployed` gate's strong-mean ceiling rejects problems a strong solver always solves, "
+            "since an execution score of a correct program is 1.0."
+        )
+    current = templates.prompt_hashes()
+    rebuilt = ("solver_system", "solver_user", "repair_user")  # the texts trajectories are rebuilt from
+    if any(
+        rec.provenance.prompt_hashes.get(n, current[n]) != current[n] for rec in data.rounds for n in rebuilt
+    ):
+        out.append(
+            "- The solver prompt used by this run differs from the one in the gapforge that published it; "
+            "the `messages`/`prompt` columns are rebuilt with the publishing version's text."
+        )
+    out.append("")
+    return out
+
+
+def schema_summary() -> dict[str, list[str]]:
+    """Column names per table (for the manifest)."""
+    return {t: list(SCHEMAS[t].names) for t in TABLE_NAMES}

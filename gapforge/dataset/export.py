@@ -1,0 +1,382 @@
+"""Trainer formats with the exact field names each trainer consumes (see docs/exports.md).
+
+=========  ===============  ==================================================================
+format     file             rows
+=========  ===============  ==================================================================
+verl       train.parquet    data_source, prompt (chat), ability, reward_model {style, ground_truth},
+                            extra_info {split, index, problem_id, ...}; + gapforge_reward.py
+trl        train.parquet    prompt (chat) + the reward function's columns: kind, tests,
+                            entry_point, reference_cpu_s, problem_id
+openrlhf   train.jsonl      input (chat), label (JSON ground truth); + reward_func.py
+open-r1    train.parquet    problem (text), verification_info {language, test_cases[{input,
+                            output, type, fn_name}], float_tolerance}
+sft        train.jsonl      messages: problem -> passing solution, and repair transcripts
+dpo        train.jsonl      prompt (chat), chosen, rejected (assistant messages)
+=========  ===============  ==================================================================
+
+RL formats (verl, trl, openrlhf, open-r1) take the accepted problems; sft and dpo take the
+trajectories and preference pairs of every usable round (``accepted_only`` narrows them to
+accepted problems). The source may be a run directory or a published dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict
+
+from gapforge.dataset.publish import load_rows
+from gapforge.dataset.schemas import MESSAGES
+from gapforge.dataset.tables import Row, problem_from_struct, prompt_messages
+from gapforge.errors import ConfigError
+from gapforge.generators import templates
+
+Format = Literal["verl", "trl", "openrlhf", "open-r1", "sft", "dpo"]
+FORMATS: tuple[str, ...] = get_args(Format)
+RL_FORMATS = frozenset({"verl", "trl", "openrlhf", "open-r1"})
+PARQUET_FORMATS = frozenset({"verl", "trl", "open-r1"})
+DATA_SOURCE = "gapforge"
+
+VERL_SCHEMA = pa.schema(
+    [
+        ("data_source", pa.string()),
+        ("prompt", MESSAGES),
+        ("ability", pa.string()),
+        ("reward_model", pa.struct([("style", pa.string()), ("ground_truth", pa.string())])),
+        (
+            "extra_info",
+            pa.struct(
+                [
+                    ("split", pa.string()),
+                    ("index", pa.int64()),
+                    ("problem_id", pa.string()),
+                    ("title", pa.string()),
+                    ("kind", pa.string()),
+                    ("difficulty", pa.string()),
+                    ("weak_pass_rate", pa.float64()),
+                    ("strong_pass_rate", pa.float64()),
+                ]
+            ),
+        ),
+    ]
+)
+TRL_SCHEMA = pa.schema(
+    [
+        ("prompt", MESSAGES),
+        ("problem_id", pa.string()),
+        ("kind", pa.string()),
+        ("tests", pa.string()),
+        ("entry_point", pa.string()),
+        ("reference_cpu_s", pa.float64()),
+        ("title", pa.string()),
+    ]
+)
+OPEN_R1_SCHEMA = pa.schema(
+    [
+        ("problem", pa.string()),
+        (
+            "verification_info",
+            pa.struct(
+                [
+                    ("language", pa.string()),
+                    (
+                        "test_cases",
+                        pa.list_(
+                            pa.struct(
+                                [
+                                    ("input", pa.string()),
+                                    ("output", pa.string()),
+                                    ("type", pa.string()),
+                                    ("fn_name", pa.string()),
+                                ]
+                            )
+                        ),
+                    ),
+                    ("float_tolerance", pa.float64()),
+                ]
+            ),
+        ),
+        ("problem_id", pa.string()),
+        ("kind", pa.string()),
+        ("source", pa.string()),
+    ]
+)
+SCHEMAS = {"verl": VERL_SCHEMA, "trl": TRL_SCHEMA, "open-r1": OPEN_R1_SCHEMA}
+
+VERL_SHIM = '''"""verl custom reward for a gapforge export:
+custom_reward_function.path=<this file> custom_reward_function.name=compute_score
+(or name=compute_score_batch with reward_model.reward_manager=batch)."""
+
+from gapforge.reward import compute_score, compute_score_batch
+
+__all__ = ["compute_score", "compute_score_batch"]
+'''
+OPENRLHF_SHIM = '''"""OpenRLHF custom reward for a gapforge export: --remote_rm_url <this file> --label_key label."""
+
+from gapforge.reward import openrlhf_reward_func as reward_func
+
+__all__ = ["reward_func"]
+'''
+
+
+class ExportResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: str
+    path: Path  # the data file
+    rows: int
+    extra_files: tuple[Path, ...] = ()  # reward shims written next to it
+
+
+def ground_truth(row: Row) -> dict[str, Any]:
+    """What the reward functions need to judge a completion of this problem."""
+    validity = row.get("validity") or {}
+    return {
+        "kind": row["kind"],
+        "tests": row["tests"],
+        "entry_point": row.get("entry_point"),
+        "problem_id": row["problem_id"],
+        "reference_cpu_s": validity.get("reference_cpu_s"),
+    }
+
+
+def _messages(row: Row, system_prompt: bool) -> list[Row]:
+    msgs = prompt_messages(problem_from_struct(row))
+    return msgs if system_prompt else [m for m in msgs if m["role"] != "system"]
+
+
+def verl_rows(problems: Sequence[Row], *, split: str, data_source: str, system_prompt: bool) -> list[Row]:
+    return [
+        {
+            "data_source": data_source,
+            "prompt": _messages(p, system_prompt),
+            "ability": "code",
+            "reward_model": {
+                "style": "rule",
+                "ground_truth": json.dumps(ground_truth(p), ensure_ascii=False),
+            },
+            "extra_info": {
+                "split": split,
+                "index": i,
+                "problem_id": p["problem_id"],
+                "title": p["title"],
+                "kind": p["kind"],
+                "difficulty": p.get("difficulty"),
+                "weak_pass_rate": p.get("weak_pass_rate"),
+                "strong_pass_rate": p.get("strong_pass_rate"),
+            },
+        }
+        for i, p in enumerate(problems)
+    ]
+
+
+def trl_rows(problems: Sequence[Row], *, system_prompt: bool) -> list[Row]:
+    return [
+        {
+            "prompt": _messages(p, system_prompt),
+            "problem_id": p["problem_id"],
+            "kind": p["kind"],
+            "tests": p["tests"],
+            "entry_point": p.get("entry_point"),
+            "reference_cpu_s": (p.get("validity") or {}).get("reference_cpu_s"),
+            "title": p["title"],
+        }
+        for p in problems
+    ]
+
+
+def openrlhf_rows(problems: Sequence[Row], *, data_source: str, system_prompt: bool) -> list[Row]:
+    return [
+        {
+            "input": _messages(p, system_prompt),
+            "label": json.dumps(ground_truth(p), ensure_ascii=False),
+            "problem_id": p["problem_id"],
+            "datasource": data_source,
+        }
+        for p in problems
+    ]
+
+
+def verification_info(row: Row) -> dict[str, Any]:
+    """open-r1's verification_info. stdio cases map one to one (``type = "stdin_stdout"``); a
+    function problem's pytest module cannot be split into input/output pairs, so it travels whole
+    as one case of ``type = "pytest"`` with ``fn_name`` = the entry point and ``output = "passed"``
+    (the verdict it must reach) — gapforge's reward functions run it; open-r1's stock
+    ``code_reward`` only runs stdin_stdout cases."""
+    if row["kind"] == "stdio":
+        data = json.loads(row["tests"])
+        tol = None
+        if isinstance(data, dict):
+            tol = data.get("float_tolerance")
+            data = data.get("cases", [])
+        cases = [
+            {"input": c["input"], "output": c["output"], "type": "stdin_stdout", "fn_name": None}
+            for c in data
+        ]
+        return {"language": "python", "test_cases": cases, "float_tolerance": tol}
+    return {
+        "language": "python",
+        "test_cases": [
+            {"input": row["tests"], "output": "passed", "type": "pytest", "fn_name": row.get("entry_point")}
+        ],
+        "float_tolerance": None,
+    }
+
+
+def open_r1_rows(problems: Sequence[Row], *, data_source: str) -> list[Row]:
+    user = templates.load("solver_user")
+    return [
+        {
+            "problem": user.format(problem=problem_from_struct(p).solver_view()),
+            "verification_info": verification_info(p),
+            "problem_id": p["problem_id"],
+            "kind": p["kind"],
+            "source": data_source,
+        }
+        for p in problems
+    ]
+
+
+def sft_rows(trajectories: Sequence[Row], *, system_prompt: bool) -> list[Row]:
+    out = []
+    for t in trajectories:
+        if t["label"] != "positive":
+            continue
+        msgs = list(t["messages"])
+        if not system_prompt:
+            msgs = [m for m in msgs if m["role"] != "system"]
+        out.append(
+            {
+                "messages": msgs,
+                "problem_id": t["problem_id"],
+                "source": "repair" if t["turns"] > 1 else "solution",
+                "model": t["model"],
+                "trajectory_id": t["trajectory_id"],
+            }
+        )
+    return out
+
+
+def dpo_rows(pairs: Sequence[Row], *, system_prompt: bool) -> list[Row]:
+    return [
+        {
+            "prompt": list(p["prompt"])
+            if system_prompt
+            else [m for m in p["prompt"] if m["role"] != "system"],
+            "chosen": list(p["chosen"]),
+            "rejected": list(p["rejected"]),
+            "problem_id": p["problem_id"],
+            "chosen_source": p["chosen_source"],
+            "rejected_status": p["rejected_status"],
+            "pair_id": p["pair_id"],
+        }
+        for p in pairs
+    ]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _target(fmt: str, out: Path, split: str) -> Path:
+    suffix = ".parquet" if fmt in PARQUET_FORMATS else ".jsonl"
+    if out.suffix in (".parquet", ".jsonl"):
+        if out.suffix != suffix:
+            raise ConfigError(
+                f"the {fmt} export is a {suffix} file; name the output *{suffix} or give a directory"
+            )
+        return out
+    return out / f"{split}{suffix}"
+
+
+def _write_parquet(path: Path, rows: list[Row], schema: pa.Schema) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _write_jsonl(path: Path, rows: list[Row]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def export(
+    source: str | Path,
+    fmt: str,
+    out: str | Path,
+    *,
+    split: str = "train",
+    data_source: str = DATA_SOURCE,
+    accepted_only: bool = False,
+    drop_flagged: bool = False,
+    kinds: Iterable[str] | None = None,
+    system_prompt: bool = True,
+    benchmark_files: Iterable[str | Path] = (),
+    humaneval: bool = True,
+) -> ExportResult:
+    """Write ``source`` (a run directory or a published dataset) in trainer format ``fmt``.
+
+    ``out`` is a directory (the file is ``<split>.parquet`` or ``<split>.jsonl`` in it) or a file
+    name with that suffix. ``drop_flagged`` leaves out problems with quality flags;
+    ``kinds`` (RL formats) keeps only those problem kinds, e.g. ``{"stdio"}`` for open-r1's
+    stock executor; ``system_prompt=False`` drops the solver system message.
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if not data_source.startswith(DATA_SOURCE):
+        raise ConfigError(f"data_source must start with {DATA_SOURCE!r} (the reward functions route on it)")
+    wanted_kinds = set(kinds) if kinds is not None else None
+    if wanted_kinds is not None and fmt not in RL_FORMATS:
+        raise ConfigError(
+            f"kinds filters problems of the RL formats ({', '.join(sorted(RL_FORMATS))}), not {fmt}"
+        )
+    tables = ["problems"] + (["trajectories"] if fmt == "sft" else ["preferences"] if fmt == "dpo" else [])
+    rows = load_rows(source, tables, benchmark_files=benchmark_files, humaneval=humaneval)
+    problems = rows["problems"]
+    flagged = {p["problem_id"] for p in problems if p.get("flags")}
+    accepted = {p["problem_id"] for p in problems}
+    if drop_flagged:
+        problems = [p for p in problems if p["problem_id"] not in flagged]
+    if wanted_kinds is not None:
+        problems = [p for p in problems if p["kind"] in wanted_kinds]
+
+    def keep(r: Row) -> bool:
+        if accepted_only and r["problem_id"] not in accepted:
+            return False
+        return not (drop_flagged and r["problem_id"] in flagged)
+
+    out_rows: list[Row]
+    if fmt == "verl":
+        out_rows = verl_rows(problems, split=split, data_source=data_source, system_prompt=system_prompt)
+    elif fmt == "trl":
+        out_rows = trl_rows(problems, system_prompt=system_prompt)
+    elif fmt == "openrlhf":
+        out_rows = openrlhf_rows(problems, data_source=data_source, system_prompt=system_prompt)
+    elif fmt == "open-r1":
+        out_rows = open_r1_rows(problems, data_source=data_source)
+    elif fmt == "sft":
+        out_rows = sft_rows([t for t in rows["trajectories"] if keep(t)], system_prompt=system_prompt)
+    else:
+        out_rows = dpo_rows([p for p in rows["preferences"] if keep(p)], system_prompt=system_prompt)
+
+    path = _target(fmt, Path(out), split)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in PARQUET_FORMATS:
+        _write_parquet(path, out_rows, SCHEMAS[fmt])
+    else:
+        _write_jsonl(path, out_rows)
+    extra: list[Path] = []
+    shim = {"verl": ("gapforge_reward.py", VERL_SHIM), "openrlhf": ("reward_func.py", OPENRLHF_SHIM)}.get(fmt)
+    if shim is not None:
+        shim_path = path.parent / shim[0]
+        shim_path.write_text(shim[1], encoding="utf-8")
+        extra.append(shim_path)
+    return ExportResult(format=fmt, path=path, rows=len(out_rows), extra_files=tuple(extra))

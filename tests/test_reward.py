@@ -1,0 +1,259 @@
+"""Reward functions against a real sandbox: TRL's calling convention, verl and OpenRLHF shapes,
+fraction scoring, batching, and infrastructure failures scored None (never 0)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from _dataset_runs import (
+    PAIRS_BUG,
+    PAIRS_REF,
+    SECOND_BUG,
+    SECOND_REF,
+    completion,
+    pairs_problem,
+    second_problem,
+)
+from conftest import RUN_ID
+
+from gapforge.errors import ConfigError
+from gapforge.models import Problem
+from gapforge.reward import (
+    RewardTask,
+    SandboxRewarder,
+    completion_text,
+    compute_score,
+    compute_score_batch,
+    make_reward_func,
+    openrlhf_reward_func,
+    response_of,
+    reward_func,
+    set_default_rewarder,
+)
+from gapforge.sandbox.docker import DockerSandbox
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="module")
+def rewarder() -> Iterator[SandboxRewarder]:
+    r = SandboxRewarder("pool", max_concurrency=2, run_id=RUN_ID)
+    set_default_rewarder(r)
+    yield r
+    set_default_rewarder(None)  # closes it
+
+
+def columns(problems: list[Problem]) -> dict[str, list[Any]]:
+    """The dataset columns a TRL batch hands the reward function, one value per completion."""
+    return {
+        "problem_id": [p.id for p in problems],
+        "kind": [p.kind for p in problems],
+        "tests": [p.tests for p in problems],
+        "entry_point": [p.entry_point for p in problems],
+    }
+
+
+def chat(text: str) -> list[dict[str, str]]:
+    return [{"role": "assistant", "content": text}]
+
+
+def test_trl_reward_func_called_exactly_like_grpo_trainer(rewarder: SandboxRewarder) -> None:
+    second, pairs = second_problem(), pairs_problem()
+    problems = [second, second, pairs, pairs]
+    prompts = [[{"role": "user", "content": p.solver_view()}] for p in problems]
+    completions = [
+        chat(completion(SECOND_REF)),
+        chat(completion(SECOND_BUG)),
+        chat(completion(PAIRS_REF)),
+        chat(completion(PAIRS_BUG)),
+    ]
+    # GRPOTrainer: reward_func(prompts=..., completions=..., completion_ids=..., **reward_kwargs),
+    # reward_kwargs = every other dataset column (a list per column) plus trainer_state.
+    out = reward_func(
+        prompts=prompts,
+        completions=completions,
+        completion_ids=[[1, 2, 3]] * 4,
+        trainer_state=object(),
+        **columns(problems),
+    )
+    assert out == [1.0, 0.0, 1.0, 0.0]
+
+
+def test_string_completions_and_a_completion_without_code(rewarder: SandboxRewarder) -> None:
+    p = second_problem()
+    out = reward_func(
+        prompts=["p"] * 3,
+        completions=[completion(SECOND_REF), "I do not know.", ""],
+        **columns([p] * 3),
+    )
+    assert out == [1.0, 0.0, 0.0]  # no code is the policy's failure, scored 0
+
+
+def test_fraction_scoring_counts_passed_tests(rewarder: SandboxRewarder) -> None:
+    p = second_problem()
+    func = make_reward_func(rewarder, fraction=True, name="tests_passed")
+    assert func.__name__ == "tests_passed"  # what TRL logs
+    out = func(
+        prompts=["p", "p"], completions=[completion(SECOND_REF), completion(SECOND_BUG)], **columns([p, p])
+    )
+    assert out[0] == 1.0
+    assert out[1] == pytest.approx(4 / 6)  # the bug fails 2 of 6 tests
+
+
+def test_identical_programs_in_a_batch_run_once(rewarder: SandboxRewarder) -> None:
+    p = pairs_problem()
+    code = completion(PAIRS_REF.replace("print(", "print( "))  # not run by any other test
+    before = rewarder.stats.executions
+    out = reward_func(prompts=["p"] * 6, completions=[code] * 6, **columns([p] * 6))
+    assert out == [1.0] * 6
+    assert rewarder.stats.executions == before + 1
+
+
+def test_unavailable_sandbox_scores_none_not_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing listens on port 1: the Docker host does not exist. (A missing unix socket path would
+    # also do, but docker-py leaks the socket object on that path, which the suite turns into an error.)
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+    p = second_problem()
+    with SandboxRewarder("pool", max_concurrency=1) as broken:
+        func = make_reward_func(broken)
+        out = func(
+            prompts=["p", "p", "p"],
+            completions=[chat(completion(SECOND_REF)), chat(completion(SECOND_BUG)), chat("no code")],
+            completion_ids=None,
+            trainer_state=None,
+            **columns([p] * 3),
+        )
+        assert out == [None, None, 0.0]  # a completion without code needs no sandbox to be wrong
+        assert broken.stats.unmeasured == 2
+        assert "DockerUnavailable" in (broken.stats.last_error or "")
+
+
+def test_a_sandbox_failing_at_run_time_scores_none_after_retries() -> None:
+    p = second_problem()
+    missing = "gapforge-runner:does-not-exist-" + RUN_ID
+    factory = lambda: DockerSandbox(image=missing, max_concurrency=1, run_id=RUN_ID)  # noqa: E731
+    with SandboxRewarder(sandbox_factory=factory, retries=1) as r:
+        assert r.score_batch([completion(SECOND_REF)], [RewardTask(kind="function", tests=p.tests)]) == [None]
+        assert "vanished" in (r.stats.last_error or "")
+
+
+def test_verl_compute_score_and_batch(rewarder: SandboxRewarder) -> None:
+    p = pairs_problem()
+    gt = json.dumps({"kind": p.kind, "tests": p.tests, "entry_point": None})
+    assert compute_score("gapforge", completion(PAIRS_REF), gt, {"split": "train", "index": 0}) == 1.0
+    assert compute_score("gapforge", completion(PAIRS_BUG), gt, {"split": "train", "index": 0}) == 0.0
+    out = compute_score_batch(
+        ["gapforge"] * 2, [completion(PAIRS_REF), completion(PAIRS_BUG)], [gt, gt], [None, None]
+    )
+    assert out == [1.0, 0.0]
+
+
+def test_openrlhf_reward_func_strips_the_prompt(rewarder: SandboxRewarder) -> None:
+    p = second_problem()
+    label = json.dumps({"kind": p.kind, "tests": p.tests, "entry_point": p.entry_point})
+    # The prompt shows the signature in a code block; only the response must be judged.
+    prompt = f"<|user|>\n{p.solver_view()}\n<|assistant|>\n"
+    queries = [prompt + completion(SECOND_REF), prompt + "Not sure."]
+    out = openrlhf_reward_func(queries, [prompt, prompt], [label, label])
+    assert out["rewards"] == [1.0, 0.0]
+    assert out["scores"] == [1.0, 0.0]
+    assert out["extra_logs"]["gapforge_unmeasured"] == 0
+
+
+@pytest.mark.slow
+def test_bank_references_score_one_and_their_bugs_zero(rewarder: SandboxRewarder) -> None:
+    bank = pytest.importorskip("gapforge.demo.bank")
+    variants = list(bank.all_variants())
+    texts: list[str] = []
+    tasks: list[RewardTask] = []
+    expected: list[float] = []
+    for v in variants:
+        problem = bank.to_problem(v)
+        task = RewardTask(kind=problem.kind, tests=problem.tests, entry_point=problem.entry_point)
+        texts.append(completion(problem.reference_solution))
+        tasks.append(task)
+        expected.append(1.0)
+        for bug in v.bugs:
+            if bug.label != "too_slow":  # too slow ones are correct, only slow on large inputs
+                texts.append(completion(bug.code))
+                tasks.append(task)
+                expected.append(0.0)
+    got = rewarder.score_batch(texts, tasks)
+    wrong = [(t[:80], e, g) for t, e, g in zip(texts, expected, got, strict=True) if e != g]
+    assert not wrong, wrong[:5]
+
+
+# ----------------------------------------------------------------------------- no sandbox needed
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("plain", "plain"),
+        ([{"role": "assistant", "content": "a"}], "a"),
+        (
+            [
+                {"role": "user", "content": "u"},
+                {"role": "assistant", "content": "x"},
+                {"role": "assistant", "content": "y"},
+            ],
+            "y",
+        ),
+        (
+            {
+                "role": "assistant",
+                "content": [{"type": "text", "text": "p1"}, {"type": "text", "text": "p2"}],
+            },
+            "p1p2",
+        ),
+        (None, ""),
+    ],
+)
+def test_completion_text(value: Any, text: str) -> None:
+    assert completion_text(value) == text
+
+
+def test_response_of_a_query_whose_prompt_was_re_spaced() -> None:
+    prompt = "Question:\n```python\ndef f(x):\n```\nAnswer:"
+    assert response_of(prompt + " ok", prompt) == " ok"
+    assert response_of("<s> " + prompt.replace("\n", "\n") + "RESP", " " + prompt + " ") == "RESP"
+
+
+def test_missing_columns_are_a_setup_error_not_a_zero() -> None:
+    with pytest.raises(ConfigError, match="needs the problem's tests"):
+        reward_func(prompts=["p"], completions=["c"], problem_id=["x"])
+    with pytest.raises(ConfigError, match="must align"):
+        reward_func(prompts=["p"], completions=["c", "d"], kind=["function"], tests=["t"])
+    with pytest.raises(ConfigError, match="ground truth"):
+        RewardTask.from_ground_truth("not json")
+
+
+def test_a_forked_worker_gets_its_own_loop_and_sandbox() -> None:
+    """Dataloader/Ray workers fork: the parent's loop thread does not exist in the child, so the
+    child must start its own instead of waiting forever on a dead loop."""
+    import os
+
+    p = second_problem()
+    task = RewardTask(kind=p.kind, tests=p.tests, entry_point=p.entry_point)
+    with SandboxRewarder("local", max_concurrency=1) as r:
+        assert r.score_batch([completion(SECOND_REF)], [task]) == [1.0]  # the parent's loop is running
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: score, report through the pipe, leave without running atexit
+            code = 1
+            try:
+                out = r.score_batch([completion(SECOND_REF), completion(SECOND_BUG)], [task, task])
+                os.write(write, json.dumps(out).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        _, status = os.waitpid(pid, 0)
+        got = os.read(read, 1000)
+        os.close(read)
+        assert os.WEXITSTATUS(status) == 0
+        assert json.loads(got) == [1.0, 0.0]
+        assert r.score_batch([completion(SECOND_BUG)], [task]) == [0.0]  # the parent's still works
