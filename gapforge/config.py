@@ -206,6 +206,8 @@ class SeedsConfig(_Section):
 # Fields that change how fast or how expensively a run goes, not what it produces: a run may be
 # resumed after changing them.
 _OPERATIONAL_ROLE_FIELDS = {
+    # where a model is served is not what it is: a run may move to another host serving the same model
+    "base_url",
     "api_key_env",
     "timeout_s",
     "max_retries",

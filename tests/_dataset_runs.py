@@ -12,8 +12,8 @@ The scenario (``build_run``):
 * seed ``s-pairs`` — round 1 accepted: adjacent pair sum (stdio). Weak: two wrong, one without
   code, one infrastructure failure (unmeasured); strong 3/4.
 * seed ``s-mixed`` — round 1 malformed, round 2 invalid (static), round 3 too easy; no problem.
-* seed ``s-rle`` — round 1 too easy, round 2 failed on strong, round 3 accepted: run-length
-  encoding (function).
+* seed ``s-rle`` — round 1 too easy, round 2 failed on strong (nobody solves it: DPO pairs use the
+  reference), round 3 accepted: run-length encoding (function).
 * seed ``s-second-again`` — accepted: a near-duplicate of ``second_largest`` (quality flag).
 * seed ``s-unfinished`` — a round but no SeedRecord (a crash): never part of the dataset.
 """

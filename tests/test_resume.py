@@ -45,16 +45,16 @@ def test_sigkill_at_several_points_then_resume(tmp_path: Path) -> None:
     seen_accepted: set[str] = set()
     # kill when the attempts table has grown past these line counts (several points of the run)
     for threshold in (1, 15, 40):
-        p = subprocess.Popen(
-            demo_cmd(run), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-        )
-        deadline = time.monotonic() + 600
-        while p.poll() is None and time.monotonic() < deadline:
-            if lines(run / "records" / "attempts.jsonl") >= threshold:
-                os.killpg(p.pid, signal.SIGKILL)
-                break
-            time.sleep(0.02)
-        p.wait(timeout=60)
+        with subprocess.Popen(
+            demo_cmd(run), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        ) as p:
+            deadline = time.monotonic() + 600
+            while p.poll() is None and time.monotonic() < deadline:
+                if lines(run / "records" / "attempts.jsonl") >= threshold:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    break
+                time.sleep(0.02)
+            p.wait(timeout=60)
         if run.exists() and (run / "records").exists():
             now = accepted_ids(run)
             assert len(now) == len(set(now)), "an accepted problem was written twice"

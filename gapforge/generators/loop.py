@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from gapforge import __version__
@@ -38,7 +38,7 @@ from gapforge.generators import templates as prompts
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
 from gapforge.generators.extract import parse_review
 from gapforge.generators.solver import repair_chain, rollout
-from gapforge.llm import ChatModel, Message, complete_json
+from gapforge.llm import ChatModel, Completion, Message, complete_json
 from gapforge.models import Attempt, Problem, TokenUsage, Verdict
 from gapforge.sandbox import Limits, Sandbox
 from gapforge.verifiers import check_static, check_validity
@@ -75,6 +75,19 @@ class Models:
     weak: ChatModel
     strong: ChatModel
     reviewer: ChatModel | None = None
+
+
+class _CountingModel:
+    """Adds up the tokens of every completion one round asks a model for (retries included)."""
+
+    def __init__(self, inner: ChatModel) -> None:
+        self.inner = inner
+        self.usage = TokenUsage()
+
+    async def complete(self, messages: Sequence[Message], *, seed: int | None = None) -> Completion:
+        completion = await self.inner.complete(messages, seed=seed)
+        self.usage = self.usage + completion.usage
+        return completion
 
 
 class _SeedAborted(Exception):
@@ -231,11 +244,11 @@ class Generator:
             seed, round_no, self.cfg.loop.max_rounds, rejections,
             min_tests=self.cfg.loop.min_tests, policy_rules=self.policy_rules,
         )  # fmt: skip
+        counted = _CountingModel(self.models.challenger)
         try:
-            problem = await draft_problem(
-                self.models.challenger, messages, seed=self.cfg.seed * 7919 + round_no
-            )
+            problem = await draft_problem(counted, messages, seed=self.cfg.seed * 7919 + round_no)
         except MalformedOutput as exc:
+            usage["challenger"] = counted.usage
             return (
                 rnd(
                     Verdict.MALFORMED,
@@ -247,6 +260,7 @@ class Generator:
             )
         except ModelError as exc:
             raise _SeedAborted(f"challenger endpoint failed: {exc}") from exc
+        usage["challenger"] = counted.usage
 
         pid = problem.id
         static = check_static(problem, min_tests=self.cfg.loop.min_tests)
