@@ -268,6 +268,10 @@ def generate(
         Path | None, typer.Option(help="Challenger policy file from `gapforge optimize`.")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show the live progress display.")] = True,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Run on a Ray cluster: auto | HOST:PORT | local (needs the ray extra)."),
+    ] = None,
 ) -> None:
     """Generate problems from seeds with the challenger, weak and strong solvers and the sandbox.
 
@@ -293,6 +297,17 @@ def generate(
         raise _fail(str(exc), EXIT_BAD_INPUT) from None
     if concurrency < 1:
         raise _fail("--concurrency must be at least 1", EXIT_BAD_INPUT)
+    if ray is not None:
+        from gapforge.distributed import generate_on_ray
+
+        cluster = _run_async(
+            lambda: generate_on_ray(
+                cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
+                progress=progress, policy_rules=rules, policy_id=policy_id,
+            )
+        )  # fmt: skip
+        _print_summary(cluster)
+        return
     summary = _run_async(
         lambda: run_generate(
             cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
@@ -411,6 +426,10 @@ def demo(
         bool, typer.Option("--force-new", help="Start over in a run dir made by another config.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress display.")] = True,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Run on a Ray cluster: auto | HOST:PORT | local (needs the ray extra)."),
+    ] = None,
 ) -> None:
     """Run the whole loop offline: a bundled OpenAI-compatible model server and the real sandbox.
 
@@ -434,6 +453,20 @@ def demo(
         Seed(id="s-" + content_hash({"topic": t, "context": ""}, 12), topic=t, source="builtin")
         for t in topics
     ]
+    if ray is not None:
+        from gapforge.distributed import generate_on_ray
+
+        # every node serves the demo models itself; the driver's URL only fixes the config
+        cfg = demo_config("http://127.0.0.1:1/v1")
+        cfg = cfg.model_copy(update={"sandbox": cfg.sandbox.model_copy(update={"backend": backend})})
+        cluster = _run_async(
+            lambda: generate_on_ray(
+                cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
+                progress=progress, demo_latency_s=latency,
+            )
+        )  # fmt: skip
+        _print_summary(cluster)
+        return
     with DemoServer(latency_s=latency) as server:
         cfg = demo_config(server.base_url)
         cfg = cfg.model_copy(update={"sandbox": cfg.sandbox.model_copy(update={"backend": backend})})
