@@ -105,6 +105,8 @@ def ray_cluster() -> Iterator[Any]:
 
     assert not ray_constants.ENABLE_RAY_CLUSTER, "Ray was imported before this fixture set loopback mode"
     temp = tempfile.mkdtemp(prefix="gfray-", dir="/tmp")  # short: Ray's socket paths have a length cap
+    # Cluster() records its address in Ray's default temp dir, which a fresh machine does not have
+    os.makedirs("/tmp/ray", exist_ok=True)
     node = {"node_ip_address": "127.0.0.1", "temp_dir": temp, "object_store_memory": 80 * 1024 * 1024}
     cluster = Cluster(
         initialize_head=True, head_node_args={**node, "num_cpus": 0, "include_dashboard": False}
