@@ -217,7 +217,7 @@ class _ClusterRun:
 
     def _fail(self, job: _Job, reason: str) -> None:
         self.stats.seeds_failed += 1
-        self.stats.errors.append(f"{job.seed.topic}: {reason}")
+        self.stats.note_error(f"{job.seed.topic}: {reason}")
         self._settle(job)
         self._changed()
 
@@ -415,8 +415,7 @@ class _ClusterRun:
                 self.stats.rounds += 1
                 self.stats.verdicts[record.verdict.value] += 1
             elif isinstance(record, ProblemRecord) and outcome.status == "finished":
-                self.stats.accepted += 1
-                self.stats.rounds_per_accepted.append(record.rounds_used)
+                self.stats.note_accepted(record.rounds_used)
         self.stats.executions += outcome.executions
         self.written.add(seed_id)
         if outcome.status == "finished":

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from gapforge import __version__
 from gapforge.config import RunConfig
@@ -58,15 +59,26 @@ class RunStats:
     rounds: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     executions: int = 0
-    rounds_per_accepted: list[int] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    accepted_rounds: int = 0  # rounds summed over accepted problems (the mean's numerator)
+    errors: list[str] = field(default_factory=list)  # the first MAX_ERRORS only: memory stays flat
+    errors_dropped: int = 0
     started: float = field(default_factory=time.monotonic)
+
+    MAX_ERRORS: ClassVar[int] = 50
 
     @property
     def mean_rounds(self) -> float:
-        return (
-            sum(self.rounds_per_accepted) / len(self.rounds_per_accepted) if self.rounds_per_accepted else 0.0
-        )
+        return self.accepted_rounds / self.accepted if self.accepted else 0.0
+
+    def note_accepted(self, rounds: int) -> None:
+        self.accepted += 1
+        self.accepted_rounds += rounds
+
+    def note_error(self, message: str) -> None:
+        if len(self.errors) < self.MAX_ERRORS:
+            self.errors.append(message)
+        else:
+            self.errors_dropped += 1
 
 
 @dataclass(frozen=True)
@@ -164,18 +176,20 @@ class Generator:
         self.stats.seeds_total = len(seeds)
         self.stats.seeds_done = len(seeds) - len(todo)
         self._on_change(self.stats)
-        sem = asyncio.Semaphore(concurrency)
+        queue = iter(todo)
 
-        async def one(seed: Seed) -> None:
-            async with sem:
+        # `concurrency` workers pull seeds one at a time: one task per seed in flight, never one per
+        # seed of the run, so the generator's memory does not grow with the number of seeds.
+        async def worker() -> None:
+            for seed in queue:
                 try:
                     await self.run_seed(seed)
                 except (_SeedAborted, GapforgeError) as exc:
                     self.stats.seeds_failed += 1
-                    self.stats.errors.append(f"{seed.topic}: {exc}")
+                    self.stats.note_error(f"{seed.topic}: {exc}")
                 self._on_change(self.stats)
 
-        await asyncio.gather(*(one(s) for s in todo))
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(todo))))))
         return self.stats
 
     async def run_seed(self, seed: Seed) -> SeedRecord:
@@ -201,8 +215,7 @@ class Generator:
             self._on_change(self.stats)
             if problem_record is not None:
                 self.store.write_problem(problem_record)
-                self.stats.accepted += 1
-                self.stats.rounds_per_accepted.append(round_no)
+                self.stats.note_accepted(round_no)
                 return self._finish(seed, True, problem_record.problem_id, verdicts, usage)
             if record.verdict is not Verdict.INFRA:
                 title = record.problem.title if record.problem else "(unparseable draft)"

@@ -60,6 +60,9 @@ class RunSummary:
             f"wall time {self.wall_s:.1f} s; output {self.out}",
         ]
         out += [f"error: {e}" for e in s.errors[:5]]
+        more = len(s.errors) - 5 + s.errors_dropped
+        if more > 0:
+            out.append(f"... and {more} more error(s)")
         return out + self.notes
 
 
