@@ -160,6 +160,10 @@ class LoopConfig(_Section):
     max_mutants: int = Field(default=20, ge=0, le=1000)
     # None: on exactly when a [roles.reviewer] table is configured.
     reviewer: bool | None = None
+    # Ask the weak solver while the validity checks run, so the round waits on the models and the
+    # sandbox at once, not one after the other. A draft that proves invalid costs the weak calls
+    # already answered (counted in the round's usage); the ones still in flight are cancelled.
+    speculative_weak: bool = True
 
 
 class SeedsConfig(_Section):
@@ -256,6 +260,7 @@ class RunConfig(_Section):
                 "name": True,
                 "sandbox": {"max_concurrency", "backend"},
                 "roles": {"analyzer", "editor"},
+                "loop": {"speculative_weak"},  # when the weak solver is asked, not what it is asked
             },
         )
         for role in data["roles"].values():

@@ -3,10 +3,12 @@ sandbox, the real run store. One test per branch of the loop."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +43,7 @@ def config(
     timeout_s: float | None = None,
     retries: int | None = None,
     validity_runs: int = 5,
+    speculative_weak: bool = True,
 ) -> RunConfig:
     cfg = demo_config(base_url)
     roles = {}
@@ -55,7 +58,12 @@ def config(
         update={
             "roles": cfg.roles.model_copy(update=roles),
             "loop": cfg.loop.model_copy(
-                update={"max_rounds": max_rounds, "max_mutants": 10, "validity_runs": validity_runs}
+                update={
+                    "max_rounds": max_rounds,
+                    "max_mutants": 10,
+                    "validity_runs": validity_runs,
+                    "speculative_weak": speculative_weak,
+                }
             ),
         }
     )
@@ -76,9 +84,13 @@ def go(
     faults: dict[str, list[str]] | None = None,
     timeout_s: float | None = None,
     validity_runs: int = 5,
+    speculative_weak: bool = True,
 ) -> tuple[RunSummary, dict[str, int]]:
     with DemoServer(tuning=tuning, faults=faults, timeout_delay=3.0) as server:
-        cfg = config(server.base_url, max_rounds=max_rounds, timeout_s=timeout_s, validity_runs=validity_runs)
+        cfg = config(
+            server.base_url, max_rounds=max_rounds, timeout_s=timeout_s, validity_runs=validity_runs,
+            speculative_weak=speculative_weak,
+        )  # fmt: skip
         summary = run(generate(cfg, seeds(n_seeds), out, progress=False, sandbox=pool_sandbox))
         return summary, server.request_counts()
 
@@ -170,7 +182,74 @@ def test_invalid_drafts_are_rejected_with_the_reason(
         ), rs[0].reason
     if flaw == "flaky_test":
         assert all(r.validity and r.validity.flaky_tests for r in rs)
-    assert read_table(tmp_path, "attempts", AttemptRecord) == [], "no solver is called on an invalid draft"
+    assert read_table(tmp_path, "attempts", AttemptRecord) == [], "an invalid draft has no scored attempt"
+
+
+def test_without_speculation_the_weak_solver_is_never_asked_about_an_invalid_draft(
+    run: Any, pool_sandbox: Any, tmp_path: Path
+) -> None:
+    _, counts = go(
+        run, pool_sandbox, tmp_path, tuning=flawed("wrong_reference"), max_rounds=2, speculative_weak=False
+    )
+    assert [r.verdict for r in rounds(tmp_path)] == [Verdict.INVALID, Verdict.INVALID]
+    assert counts.get("demo-weak", 0) == 0 and counts.get("demo-strong", 0) == 0
+
+
+class _HoldFirstExecution:
+    """Holds the round's first execution (a validity run of the reference) until the weak solver has
+    been asked, or ``limit_s`` passed: with speculation the weak request is already on its way."""
+
+    def __init__(self, inner: Any, server: DemoServer, limit_s: float = 15.0) -> None:
+        self.inner, self.server, self.limit_s = inner, server, limit_s
+        self.name = inner.name
+        self.first_waited_for_weak: bool | None = None
+        self.runs = 0
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def run(self, program: Any, limits: Any = None) -> Any:
+        if self.first_waited_for_weak is None:
+            self.first_waited_for_weak = False
+            deadline = time.monotonic() + self.limit_s
+            while time.monotonic() < deadline:
+                if self.server.request_counts().get("demo-weak", 0) > 0:
+                    self.first_waited_for_weak = True
+                    break
+                await asyncio.sleep(0.01)
+        self.runs += 1
+        return await self.inner.run(program, limits)
+
+
+def test_weak_solver_is_asked_while_the_validity_checks_run(
+    run: Any, pool_sandbox: Any, tmp_path: Path
+) -> None:
+    tuning = dataclasses.replace(DEFAULT_TUNING, flaw_p=0.0)
+    with DemoServer(tuning=tuning) as server:
+        held = _HoldFirstExecution(pool_sandbox, server)
+        cfg = config(server.base_url, max_rounds=1)
+        summary = run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=held))
+    assert held.first_waited_for_weak is True, "the weak solver was not asked before validity finished"
+    (r,) = rounds(tmp_path)
+    assert r.validity is not None and r.validity.valid and len(r.weak_scores) == 4
+    assert summary.stats.seeds_done == 1
+    # every execution is counted: reference runs, trivial programs, mutants and rollouts
+    assert summary.stats.executions == held.runs > 5 + 8
+
+
+def test_speculation_changes_timing_not_results(run: Any, pool_sandbox: Any, tmp_path: Path) -> None:
+    """Same seeds with and without speculation: the same verdicts, scores and accepted problems."""
+    out: dict[bool, list[tuple[str, str, tuple[float | None, ...], tuple[float | None, ...]]]] = {}
+    for spec in (True, False):
+        go(run, pool_sandbox, tmp_path / str(spec), n_seeds=3, max_rounds=4, speculative_weak=spec)
+        out[spec] = sorted(
+            (r.seed_id, r.verdict.value, r.weak_scores, r.strong_scores) for r in rounds(tmp_path / str(spec))
+        )
+    assert out[True] == out[False]
+    assert any(v == "invalid" for _, v, _, _ in out[True]) or any(v == "accepted" for _, v, _, _ in out[True])
 
 
 @pytest.mark.parametrize("flaw", ["invalid_json", "prose_without_code"])

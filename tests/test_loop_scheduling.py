@@ -7,6 +7,7 @@ records what it sees; the loop's own work is covered end to end in test_e2e_loop
 from __future__ import annotations
 
 import asyncio
+import types
 from typing import Any
 
 import pytest
@@ -27,7 +28,8 @@ def _generator(done: set[str] | None = None) -> Generator:
     cfg = demo_config("http://127.0.0.1:9/v1")  # never called: run_seed is replaced below
     roles = cfg.roles.configured()
     models = Models(*(OpenAIChatModel(r, roles[r]) for r in ("challenger", "weak", "strong")))
-    return Generator(cfg, models, sandbox=object(), store=BufferSink("run", 1, done))  # type: ignore[arg-type]
+    sandbox = types.SimpleNamespace(name="unused")
+    return Generator(cfg, models, sandbox=sandbox, store=BufferSink("run", 1, done))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("n_seeds", [10, 2000])

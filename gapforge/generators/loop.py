@@ -38,10 +38,10 @@ from gapforge.errors import GapforgeError, MalformedOutput, ModelError, SandboxE
 from gapforge.generators import templates as prompts
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
 from gapforge.generators.extract import parse_review
-from gapforge.generators.solver import repair_chain, rollout
+from gapforge.generators.solver import Draft, draft, judge, repair_chain, rollout, solver_messages
 from gapforge.llm import ChatModel, Completion, Message, complete_json
 from gapforge.models import Attempt, Problem, TokenUsage, Verdict
-from gapforge.sandbox import Limits, Sandbox
+from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
 
@@ -102,6 +102,32 @@ class _CountingModel:
         return completion
 
 
+class _CountingSandbox:
+    """Counts every execution a round asks for (validity, mutants, rollouts) in the live stats."""
+
+    def __init__(self, inner: Sandbox, stats: RunStats) -> None:
+        self.inner = inner
+        self.stats = stats
+        self.name = inner.name
+
+    async def __aenter__(self) -> _CountingSandbox:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.inner.__aexit__(None, None, None)
+
+    async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
+        self.stats.executions += 1
+        return await self.inner.run(program, limits)
+
+
+async def _cancel(tasks: Sequence[asyncio.Task[Draft]]) -> None:
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class _SeedAborted(Exception):
     """An infrastructure failure ended a seed; it stays unfinished and is redone on resume."""
 
@@ -151,12 +177,12 @@ class Generator:
     ) -> None:
         self.cfg = cfg
         self.models = models
-        self.sandbox = sandbox
+        self.stats = RunStats()
+        self.sandbox: Sandbox = _CountingSandbox(sandbox, self.stats)
         self.store = store
         self.gate: Gate = cfg.gate
         self.limits: Limits = cfg.sandbox.limits
         self.policy_rules = policy_rules
-        self.stats = RunStats()
         self._on_change = on_change or (lambda _s: None)
         self.provenance = Provenance(
             gapforge_version=__version__,
@@ -287,15 +313,34 @@ class Generator:
                 None,
             )
 
+        # The weak solver only sees the statement, so it can be asked while the validity checks run.
+        weak_messages = solver_messages(problem)
+        answered: list[TokenUsage] = []
+
+        async def weak_draft(i: int) -> Draft:
+            d = await draft(
+                self.models.weak, self.cfg.roles.weak.model, "weak", problem, weak_messages, sample=i, turn=0
+            )
+            answered.append(d.usage)
+            return d
+
+        k_weak, k_strong = self.cfg.roles.weak.samples, self.cfg.roles.strong.samples
+        early = (
+            [asyncio.create_task(weak_draft(i)) for i in range(k_weak)]
+            if self.cfg.loop.speculative_weak
+            else []
+        )
         try:
             validity = await check_validity(
                 self.sandbox, problem, self.limits, runs=self.cfg.loop.validity_runs,
                 mutation_threshold=self.cfg.loop.mutation_threshold, max_mutants=self.cfg.loop.max_mutants,
                 seed=self.cfg.seed, check_mutants=self.cfg.loop.max_mutants > 0,
             )  # fmt: skip
-        except SandboxError as exc:
-            raise _SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
-        self.stats.executions += self.cfg.loop.validity_runs
+        except BaseException as exc:
+            await _cancel(early)
+            if isinstance(exc, SandboxError):
+                raise _SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
+            raise
         vsum = ValiditySummary(
             valid=validity.valid,
             reason=validity.reason,
@@ -309,6 +354,9 @@ class Generator:
             reference_cpu_s=validity.reference_cpu_s or 0.0,
         )
         if not validity.valid:
+            await _cancel(early)
+            if answered:  # speculative weak calls already answered: they cost tokens all the same
+                usage["weak"] = sum(answered, TokenUsage())
             return (
                 rnd(Verdict.INVALID, validity.reason, problem=problem, problem_id=pid, validity=vsum),
                 [],
@@ -316,18 +364,15 @@ class Generator:
             )
 
         limits = self.limits.scaled_to_reference(validity.reference_cpu_s or 0.0)
-        k_weak, k_strong = self.cfg.roles.weak.samples, self.cfg.roles.strong.samples
-        weak = list(
-            await asyncio.gather(
-                *(
-                    rollout(
-                        self.models.weak, self.cfg.roles.weak.model, "weak", problem, i, self.sandbox, limits
-                    )
-                    for i in range(k_weak)
-                )
-            )
-        )
-        self.stats.executions += sum(a.result is not None for a in weak)
+        drafts = early or [asyncio.create_task(weak_draft(i)) for i in range(k_weak)]
+
+        async def judged(task: asyncio.Task[Draft]) -> Attempt:
+            return await judge(await task, self.sandbox, limits)
+
+        try:
+            weak = list(await asyncio.gather(*(judged(t) for t in drafts)))
+        finally:
+            await _cancel(drafts)  # only ever does something if this round was cancelled
         usage["weak"] = sum((a.usage for a in weak), TokenUsage())
         weak_scores = _scores(weak)
         common = {"problem": problem, "problem_id": pid, "validity": vsum, "weak_scores": weak_scores}
@@ -356,7 +401,6 @@ class Generator:
                 )
             )
         )
-        self.stats.executions += sum(a.result is not None for a in strong)
         usage["strong"] = sum((a.usage for a in strong), TokenUsage())
         strong_scores = _scores(strong)
         decision = self.gate.decide(_rollouts(weak), _rollouts(strong))
@@ -413,9 +457,7 @@ class Generator:
                 name = self.cfg.roles.weak.model if a.role == "weak" else self.cfg.roles.strong.model
                 jobs.append(repair_chain(model, name, problem, a, turns, self.sandbox, limits))
         chains = await asyncio.gather(*jobs)
-        out = [a for chain in chains for a in chain]
-        self.stats.executions += sum(a.result is not None for a in out)
-        return out
+        return [a for chain in chains for a in chain]
 
     async def _review(self, problem: Problem, strong: list[Attempt]) -> tuple[bool, str]:
         from gapforge.generators.solver import failure_feedback

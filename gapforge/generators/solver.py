@@ -3,6 +3,8 @@ optional repair turns that see the failing tests' names and capped error output.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from gapforge.errors import ModelError, SandboxError
 from gapforge.generators import templates as prompts
 from gapforge.generators.extract import extract_code
@@ -52,6 +54,57 @@ def _no_code(completion: str) -> ExecutionResult:
     )
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A solver's completion before it is executed (or the endpoint failure that replaced it)."""
+
+    problem: Problem
+    role: str
+    model: str
+    sample: int
+    turn: int
+    completion: str = ""
+    code: str | None = None
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    infra_error: str | None = None
+
+
+async def draft(
+    model: ChatModel,
+    model_name: str,
+    role: str,
+    problem: Problem,
+    messages: list[Message],
+    *,
+    sample: int,
+    turn: int,
+) -> Draft:
+    """Ask the solver; nothing runs yet. An endpoint failure is kept on the draft, never a 0."""
+    try:
+        completion = await model.complete(messages, seed=sample * 1000 + turn)
+    except ModelError as exc:  # measurement failure after the client's retries: never a 0
+        return Draft(problem, role, model_name, sample, turn, infra_error=f"{type(exc).__name__}: {exc}")
+    code = extract_code(completion.text, entry_point=problem.entry_point)
+    return Draft(problem, role, model_name, sample, turn, completion.text, code, completion.usage)
+
+
+async def judge(d: Draft, sandbox: Sandbox, limits: Limits) -> Attempt:
+    """Execute a draft against the hidden tests: the scored attempt."""
+    common = {
+        "problem_id": d.problem.id, "role": d.role, "model": d.model, "sample": d.sample, "turn": d.turn,
+        "completion": d.completion, "code": d.code, "usage": d.usage,
+    }  # fmt: skip
+    if d.infra_error is not None:
+        return Attempt(**common, infra_error=d.infra_error)
+    if d.code is None:
+        return Attempt(**common, result=_no_code(d.completion))
+    try:
+        result = await execute(sandbox, d.problem, d.code, limits)
+    except SandboxError as exc:
+        return Attempt(**common, infra_error=f"sandbox: {exc}")
+    return Attempt(**common, result=result)
+
+
 async def _attempt(
     model: ChatModel,
     model_name: str,
@@ -64,29 +117,8 @@ async def _attempt(
     sandbox: Sandbox,
     limits: Limits,
 ) -> Attempt:
-    try:
-        completion = await model.complete(messages, seed=sample * 1000 + turn)
-    except ModelError as exc:  # measurement failure after the client's retries: never a 0
-        return Attempt(
-            problem_id=problem.id, role=role, model=model_name, sample=sample, turn=turn,
-            completion="", code=None, infra_error=f"{type(exc).__name__}: {exc}",
-        )  # fmt: skip
-    code = extract_code(completion.text, entry_point=problem.entry_point)
-    usage = completion.usage
-    if code is None:
-        result = _no_code(completion.text)
-    else:
-        try:
-            result = await execute(sandbox, problem, code, limits)
-        except SandboxError as exc:
-            return Attempt(
-                problem_id=problem.id, role=role, model=model_name, sample=sample, turn=turn,
-                completion=completion.text, code=code, infra_error=f"sandbox: {exc}", usage=usage,
-            )  # fmt: skip
-    return Attempt(
-        problem_id=problem.id, role=role, model=model_name, sample=sample, turn=turn,
-        completion=completion.text, code=code, result=result, usage=usage,
-    )  # fmt: skip
+    d = await draft(model, model_name, role, problem, messages, sample=sample, turn=turn)
+    return await judge(d, sandbox, limits)
 
 
 async def rollout(
