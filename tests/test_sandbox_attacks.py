@@ -4,6 +4,7 @@ is right, the host is unaffected, and nothing of the run is left behind."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -115,6 +116,50 @@ def test_cpu_loop_times_out_on_cpu_limit(execute: Callable[..., ExecutionResult]
     assert r.tests and r.tests[0].status is Status.TIMEOUT
     # the CPU limit stopped it (on a loaded machine the wall deadline may come first: still a timeout)
     assert r.cpu_s >= FAST.cpu_seconds * 0.9 or r.wall_s >= FAST.wall_seconds, r
+
+
+FRACTION = FAST.model_copy(update={"cpu_seconds": 0.3})  # the budget mutants and trivial programs get
+
+
+def test_fractional_cpu_budget_stops_a_loop_well_before_a_whole_second(
+    execute: Callable[..., ExecutionResult],
+) -> None:
+    # RLIMIT_CPU counts whole seconds; the harness watches CPU time to enforce 0.3 s
+    r = execute("def spin():\n    while True:\n        pass\n", fn_test("spin()"), FRACTION)
+    assert r.status is Status.TIMEOUT, r
+    assert "0.3 s CPU" in r.message, r.message
+    assert r.cpu_s < 0.9, r  # the rlimit alone would have let it spin for a full second
+    ok = execute(
+        "def work():\n    return sum(range(100000))\n", fn_test("assert work() == 4999950000"), FRACTION
+    )
+    assert ok.status is Status.PASSED, ok
+
+
+def test_fractional_cpu_budget_counts_forked_children(execute: Callable[..., ExecutionResult]) -> None:
+    # the candidate idles while two forked children burn the CPU: the group's time is what counts
+    sol = """
+import os, time
+def spin_in_children():
+    kids = []
+    for _ in range(2):
+        pid = os.fork()
+        if pid == 0:
+            mark = 0.0
+            while True:
+                t = time.process_time()
+                if t >= mark:
+                    os.write(2, b"child cpu %.2f\\n" % t)
+                    mark = t + 0.05
+        kids.append(pid)
+    for pid in kids:
+        os.waitpid(pid, 0)
+"""
+    r = execute(sol, fn_test("spin_in_children()"), FRACTION)
+    assert r.status is Status.TIMEOUT, r
+    reached = [float(x) for x in re.findall(r"child cpu ([0-9.]+)", r.stderr)]
+    assert reached, r.stderr[-500:]
+    # 0.3 s between them; the whole-second rlimit alone would have let each child reach ~1 s
+    assert max(reached) < 0.6, reached
 
 
 def test_sleep_times_out_on_wall_deadline(execute: Callable[..., ExecutionResult]) -> None:

@@ -34,6 +34,9 @@ class ValidityCheck(StrEnum):
     MUTATION = "mutation"
 
 
+MUTANT_CPU_FLOOR_S = 0.25
+
+
 class ValidityReport(BaseModel):
     """The outcome of :func:`check_validity`; ``reason`` names the first failed check."""
 
@@ -151,10 +154,11 @@ async def check_validity(
             reference_cpu_s=cpu,
         )
 
-    # Trivial programs and mutants only need to be told apart from the reference: a 1 s floor
-    # (not EvalPlus's 4 s, which stays for solver rollouts) keeps looping mutants cheap, and a
-    # mutant that times out counts as killed either way.
-    scaled = base.scaled_to_reference(cpu, floor=1.0)
+    # Trivial programs and mutants only need to be told apart from the reference: 4x its CPU time
+    # with a 0.25 s floor (not EvalPlus's 4 s, which stays for solver rollouts; the harness enforces
+    # fractions of a second) keeps looping mutants cheap, and a mutant that times out counts as
+    # killed either way.
+    scaled = base.scaled_to_reference(cpu, floor=MUTANT_CPU_FLOOR_S)
     trivials = trivial_solutions(problem)
     results = await asyncio.gather(*(sandbox.run(problem.program(t.source), scaled) for t in trivials))
     for t, r in zip(trivials, results, strict=True):
