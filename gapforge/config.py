@@ -149,6 +149,10 @@ class SandboxConfig(_Section):
     limits: Limits = Field(default_factory=Limits)
     # None: one execution per core, so machine load cannot flip verdicts.
     max_concurrency: int | None = Field(default=None, ge=1, le=1024)
+    # Solver rollouts get max(this, 4 x the reference's CPU time), capped at limits.cpu_seconds.
+    # EvalPlus uses a 4 s floor because its limits are wall-clock time, which load inflates;
+    # these are CPU time. The limit used is recorded with each problem and reused by rewards.
+    rollout_cpu_floor_s: float = Field(default=1.0, gt=0, le=3600)
 
 
 class LoopConfig(_Section):

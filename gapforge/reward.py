@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RETRIES = 2
 CLOSE_TIMEOUT_S = 120.0
-TASK_COLUMNS = ("kind", "tests", "entry_point", "reference_cpu_s")
+TASK_COLUMNS = ("kind", "tests", "entry_point", "reference_cpu_s", "cpu_limit_s")
 
 
 class RewardTask(BaseModel):
@@ -61,8 +61,9 @@ class RewardTask(BaseModel):
     tests: str
     entry_point: str | None = None
     reference_cpu_s: float | None = None  # scales the CPU limit like generation did (EvalPlus rule)
+    cpu_limit_s: float | None = None  # the CPU limit generation measured pass rates under
 
-    @field_validator("reference_cpu_s", mode="before")
+    @field_validator("reference_cpu_s", "cpu_limit_s", mode="before")
     @classmethod
     def _missing(cls, v: Any) -> Any:
         # pandas reads a missing float as NaN
@@ -260,9 +261,7 @@ class SandboxRewarder:
             if code is None:
                 programs.append(None)
                 continue
-            limits = (
-                self.limits.scaled_to_reference(task.reference_cpu_s) if task.reference_cpu_s else self.limits
-            )
+            limits = self.limits.for_rollouts(task.reference_cpu_s, task.cpu_limit_s)
             programs.append((Program(kind=task.kind, solution=code, tests=task.tests), limits))
         unique: dict[tuple[str, str], tuple[Program, Limits]] = {}
         for item in programs:
@@ -406,9 +405,10 @@ def tasks_from_columns(n: int, columns: Mapping[str, Any]) -> list[RewardTask]:
         kinds, tests = column("kind"), column("tests")
         entries = column("entry_point") if "entry_point" in columns else [None] * n
         refs = column("reference_cpu_s") if "reference_cpu_s" in columns else [None] * n
+        cpus = column("cpu_limit_s") if "cpu_limit_s" in columns else [None] * n
         return [
-            RewardTask(kind=k, tests=t, entry_point=e or None, reference_cpu_s=r)
-            for k, t, e, r in zip(kinds, tests, entries, refs, strict=True)
+            RewardTask(kind=k, tests=t, entry_point=e or None, reference_cpu_s=r, cpu_limit_s=c)
+            for k, t, e, r, c in zip(kinds, tests, entries, refs, cpus, strict=True)
         ]
     if "ground_truth" in columns:
         return [RewardTask.from_ground_truth(g) for g in column("ground_truth")]

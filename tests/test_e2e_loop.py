@@ -109,6 +109,9 @@ def test_accepted_problem_is_recomputable_from_raw_records(
     for prob in view["problems"]:
         assert isinstance(prob, ProblemRecord)
         assert prob.strong_pass_rate >= 0.65 and prob.weak_pass_rate < 0.5
+        # the rollouts' CPU limit is recorded with the problem, for rewards and verify to reuse
+        floor = cfg.sandbox.rollout_cpu_floor_s
+        assert prob.validity.cpu_limit_s == pytest.approx(max(floor, 4 * prob.validity.reference_cpu_s))
         atts = [
             a.attempt
             for a in view["attempts"]

@@ -92,6 +92,18 @@ def test_string_completions_and_a_completion_without_code(rewarder: SandboxRewar
     assert out == [1.0, 0.0, 0.0]  # no code is the policy's failure, scored 0
 
 
+def test_rewards_use_the_cpu_limit_recorded_with_the_problem(rewarder: SandboxRewarder) -> None:
+    # a correct solution that burns ~0.7 s of CPU: within the 4 s legacy floor, over a recorded 0.3 s
+    p = second_problem()
+    slow = completion(
+        "import time\n_t = time.process_time()\nwhile time.process_time() - _t < 0.7:\n    pass\n"
+        + SECOND_REF
+    )
+    cols = columns([p] * 2) | {"reference_cpu_s": [0.01, 0.01], "cpu_limit_s": [0.3, None]}
+    out = reward_func(prompts=["p"] * 2, completions=[slow, slow], **cols)
+    assert out == [0.0, 1.0]
+
+
 def test_fraction_scoring_counts_passed_tests(rewarder: SandboxRewarder) -> None:
     p = second_problem()
     func = make_reward_func(rewarder, fraction=True, name="tests_passed")

@@ -104,6 +104,18 @@ def test_limits_are_validated_and_scaled() -> None:
     assert base.scaled_to_reference(0.1).cpu_seconds == 4.0
     assert base.scaled_to_reference(2.0).cpu_seconds == 8.0
     assert base.scaled_to_reference(5.0).cpu_seconds == 10.0
+    assert base.scaled_to_reference(0.1, floor=1.0).cpu_seconds == 1.0
+
+
+def test_rollout_limits_prefer_the_recorded_cpu_limit() -> None:
+    base = Limits(cpu_seconds=10, wall_seconds=30)
+    assert base.for_rollouts(0.01, 1.0).cpu_seconds == 1.0  # what the pass rates were measured under
+    assert (
+        base.for_rollouts(0.01, 20.0).model_dump()
+        == base.model_copy(update={"cpu_seconds": 20.0, "wall_seconds": 60.0}).model_dump()
+    )  # never capped below the recorded limit: the reward must match generation
+    assert base.for_rollouts(0.01, None).cpu_seconds == 4.0  # datasets without the column: the old rule
+    assert base.for_rollouts(None, None) == base
 
 
 def test_program_identity_is_content() -> None:

@@ -6,7 +6,7 @@ format     file             rows
 verl       train.parquet    data_source, prompt (chat), ability, reward_model {style, ground_truth},
                             extra_info {split, index, problem_id, ...}; + gapforge_reward.py
 trl        train.parquet    prompt (chat) + the reward function's columns: kind, tests,
-                            entry_point, reference_cpu_s, problem_id
+                            entry_point, reference_cpu_s, cpu_limit_s, problem_id
 openrlhf   train.jsonl      input (chat), label (JSON ground truth); + reward_func.py
 open-r1    train.parquet    problem (text), verification_info {language, test_cases[{input,
                             output, type, fn_name}], float_tolerance}
@@ -74,6 +74,7 @@ TRL_SCHEMA = pa.schema(
         ("tests", pa.string()),
         ("entry_point", pa.string()),
         ("reference_cpu_s", pa.float64()),
+        ("cpu_limit_s", pa.float64()),
         ("title", pa.string()),
     ]
 )
@@ -143,6 +144,7 @@ def ground_truth(row: Row) -> dict[str, Any]:
         "entry_point": row.get("entry_point"),
         "problem_id": row["problem_id"],
         "reference_cpu_s": validity.get("reference_cpu_s"),
+        "cpu_limit_s": validity.get("cpu_limit_s"),
     }
 
 
@@ -185,6 +187,7 @@ def trl_rows(problems: Sequence[Row], *, system_prompt: bool) -> list[Row]:
             "tests": p["tests"],
             "entry_point": p.get("entry_point"),
             "reference_cpu_s": (p.get("validity") or {}).get("reference_cpu_s"),
+            "cpu_limit_s": (p.get("validity") or {}).get("cpu_limit_s"),
             "title": p["title"],
         }
         for p in problems

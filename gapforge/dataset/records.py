@@ -69,6 +69,8 @@ class ValiditySummary(BaseModel):
     mutation_score: float | None = None
     surviving_mutants: tuple[str, ...] = ()
     reference_cpu_s: float = 0.0
+    # the CPU limit the solver rollouts ran under (None: recorded before gapforge kept it)
+    cpu_limit_s: float | None = None
 
 
 class RoundRecord(BaseModel):

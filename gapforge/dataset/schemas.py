@@ -52,6 +52,7 @@ VALIDITY = pa.struct(
         ("mutation_score", pa.float64()),
         ("surviving_mutants", STRINGS),
         ("reference_cpu_s", pa.float64()),
+        ("cpu_limit_s", pa.float64()),
     ]
 )
 PROVENANCE = pa.struct(

@@ -213,6 +213,7 @@ def validity_from_row(d: Mapping[str, Any] | None) -> ValiditySummary | None:
         mutation_score=_opt_float(d.get("mutation_score")),
         surviving_mutants=tuple(_seq(d.get("surviving_mutants"))),
         reference_cpu_s=_opt_float(d.get("reference_cpu_s")) or 0.0,
+        cpu_limit_s=_opt_float(d.get("cpu_limit_s")),
     )
 
 

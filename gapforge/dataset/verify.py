@@ -202,7 +202,7 @@ async def _check(
         who = {"role": a.role, "sample": a.sample, "turn": a.turn} if a is not None else {}
         drifts.append(Drift(kind=kind, problem_id=rec.problem_id, title=p.title, detail=detail, **who, **kw))
 
-    solver_limits = base.scaled_to_reference(rec.validity.reference_cpu_s)
+    solver_limits = base.for_rollouts(rec.validity.reference_cpu_s, rec.validity.cpu_limit_s)
     rerun = [a for a in attempts if a.measured and a.code is not None]
     ref_result, *fresh = await asyncio.gather(
         _run(sandbox, p.program(p.reference_solution), base),

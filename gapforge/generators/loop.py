@@ -363,7 +363,10 @@ class Generator:
                 None,
             )
 
-        limits = self.limits.scaled_to_reference(validity.reference_cpu_s or 0.0)
+        limits = self.limits.scaled_to_reference(
+            validity.reference_cpu_s or 0.0, floor=self.cfg.sandbox.rollout_cpu_floor_s
+        )
+        vsum = vsum.model_copy(update={"cpu_limit_s": limits.cpu_seconds})
         drafts = early or [asyncio.create_task(weak_draft(i)) for i in range(k_weak)]
 
         async def judged(task: asyncio.Task[Draft]) -> Attempt:
