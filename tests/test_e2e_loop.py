@@ -198,14 +198,18 @@ def test_without_speculation_the_weak_solver_is_never_asked_about_an_invalid_dra
     assert counts.get("demo-weak", 0) == 0 and counts.get("demo-strong", 0) == 0
 
 
-class _HoldFirstExecution:
-    """Holds the round's first execution (a validity run of the reference) until the weak solver has
-    been asked, or ``limit_s`` passed: with speculation the weak request is already on its way."""
+class _Hold:
+    """Holds the first execution that starts once the server has had ``after`` requests (per model)
+    until it has had ``until`` requests, or ``limit_s`` passed; records whether ``until`` came."""
 
-    def __init__(self, inner: Any, server: DemoServer, limit_s: float = 15.0) -> None:
+    def __init__(
+        self, inner: Any, server: DemoServer, *, until: dict[str, int], after: dict[str, int] | None = None,
+        limit_s: float = 15.0,
+    ) -> None:  # fmt: skip
         self.inner, self.server, self.limit_s = inner, server, limit_s
+        self.until, self.after = until, after or {}
         self.name = inner.name
-        self.first_waited_for_weak: bool | None = None
+        self.came: bool | None = None
         self.runs = 0
 
     async def __aenter__(self) -> Any:
@@ -214,13 +218,17 @@ class _HoldFirstExecution:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
+    def _seen(self, want: dict[str, int]) -> bool:
+        counts = self.server.request_counts()
+        return all(counts.get(model, 0) >= n for model, n in want.items())
+
     async def run(self, program: Any, limits: Any = None) -> Any:
-        if self.first_waited_for_weak is None:
-            self.first_waited_for_weak = False
+        if self.came is None and self._seen(self.after):
+            self.came = False
             deadline = time.monotonic() + self.limit_s
             while time.monotonic() < deadline:
-                if self.server.request_counts().get("demo-weak", 0) > 0:
-                    self.first_waited_for_weak = True
+                if self._seen(self.until):
+                    self.came = True
                     break
                 await asyncio.sleep(0.01)
         self.runs += 1
@@ -232,15 +240,34 @@ def test_weak_solver_is_asked_while_the_validity_checks_run(
 ) -> None:
     tuning = dataclasses.replace(DEFAULT_TUNING, flaw_p=0.0)
     with DemoServer(tuning=tuning) as server:
-        held = _HoldFirstExecution(pool_sandbox, server)
+        held = _Hold(pool_sandbox, server, until={"demo-weak": 1})
         cfg = config(server.base_url, max_rounds=1)
         summary = run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=held))
-    assert held.first_waited_for_weak is True, "the weak solver was not asked before validity finished"
+    assert held.came is True, "the weak solver was not asked before validity finished"
     (r,) = rounds(tmp_path)
     assert r.validity is not None and r.validity.valid and len(r.weak_scores) == 4
     assert summary.stats.seeds_done == 1
     # every execution is counted: reference runs, trivial programs, mutants and rollouts
     assert summary.stats.executions == held.runs > 5 + 8
+
+
+def test_strong_solver_is_asked_once_the_weak_gate_is_settled(
+    run: Any, pool_sandbox: Any, tmp_path: Path
+) -> None:
+    # the weak solver fails every time; one weak execution is held back: with three zeros in, the
+    # weak mean cannot reach 0.5 any more, so the strong solver must be asked while it is held
+    tuning = dataclasses.replace(
+        DEFAULT_TUNING, weak=Odds(0.0, 0.0, 0.0), strong=Odds(1.0, 1.0, 1.0), flaw_p=0.0
+    )
+    with DemoServer(tuning=tuning) as server:
+        held = _Hold(pool_sandbox, server, after={"demo-weak": 4}, until={"demo-strong": 1})
+        cfg = config(server.base_url, max_rounds=1, speculative_weak=False)  # validity runs before weak
+        run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=held))
+    assert held.came is True, "the strong solver waited for every weak rollout"
+    (r,) = rounds(tmp_path)
+    assert r.verdict is Verdict.ACCEPTED, r.reason
+    assert len(r.weak_scores) == 4 and all(x == 0.0 for x in r.weak_scores)
+    assert len(r.strong_scores) == 4
 
 
 def test_speculation_changes_timing_not_results(run: Any, pool_sandbox: Any, tmp_path: Path) -> None:

@@ -426,3 +426,44 @@ def test_deployed_ceiling_breaks_strong_monotonicity() -> None:
     gate = make_gate("deployed")
     assert gate.decide(GOOD_WEAK, GOOD_STRONG).accepted
     assert gate.decide(GOOD_WEAK, [r(1, 1)] * 4).outcome is F
+
+
+# --------------------------------------------------------------------------- settling the weak gate early
+
+
+@st.composite
+def rollout_scores(draw: st.DrawFn) -> RolloutScore:
+    kind = draw(st.sampled_from(["pass", "zero", "partial", "unmeasured"]))
+    if kind == "pass":
+        return RolloutScore(binary=1.0, fraction=1.0)
+    if kind == "zero":
+        return RolloutScore(binary=0.0, fraction=0.0)
+    if kind == "partial":
+        return RolloutScore(binary=0.0, fraction=draw(st.floats(0.0, 0.99)))
+    return RolloutScore()
+
+
+GATES = [ProseGate(), ExactCountGate(), DeployedGate(), make_gate("exact-count", k=8, weak_max_passes=2)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gate=st.sampled_from(GATES),
+    done=st.lists(rollout_scores(), max_size=8),
+    rest=st.lists(rollout_scores(), min_size=1, max_size=4),
+)
+def test_a_settled_weak_gate_passes_whatever_the_pending_rollouts_become(
+    gate: Gate, done: list[RolloutScore], rest: list[RolloutScore]
+) -> None:
+    # the loop asks the strong solver early only when this holds: it must never be wrong
+    if gate.weak_gate_settled(done, len(rest)):
+        assert gate.weak_gate_passes(done + rest), (gate.name, done, rest)
+
+
+def test_weak_gate_settles_as_soon_as_the_outcome_is_certain() -> None:
+    zero, full = RolloutScore(binary=0.0, fraction=0.0), RolloutScore(binary=1.0, fraction=1.0)
+    prose = ProseGate()  # weak mean < 0.5
+    assert prose.weak_gate_settled([zero, zero, zero], 1)  # worst case 1/4
+    assert not prose.weak_gate_settled([zero, zero], 2)  # worst case 2/4 is not below 0.5
+    assert not prose.weak_gate_settled([zero, full, zero], 1)
+    assert prose.weak_gate_settled([zero] * 4, 0) == prose.weak_gate_passes([zero] * 4)

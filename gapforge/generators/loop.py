@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from gapforge import __version__
 from gapforge.config import RunConfig
@@ -38,7 +38,7 @@ from gapforge.errors import GapforgeError, MalformedOutput, ModelError, SandboxE
 from gapforge.generators import templates as prompts
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
 from gapforge.generators.extract import parse_review
-from gapforge.generators.solver import Draft, draft, judge, repair_chain, rollout, solver_messages
+from gapforge.generators.solver import Draft, draft, judge, repair_chain, solver_messages
 from gapforge.llm import ChatModel, Completion, Message, complete_json
 from gapforge.models import Attempt, Problem, TokenUsage, Verdict
 from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox
@@ -122,7 +122,7 @@ class _CountingSandbox:
         return await self.inner.run(program, limits)
 
 
-async def _cancel(tasks: Sequence[asyncio.Task[Draft]]) -> None:
+async def _cancel(tasks: Sequence[asyncio.Task[Any]]) -> None:
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -372,15 +372,45 @@ class Generator:
         async def judged(task: asyncio.Task[Draft]) -> Attempt:
             return await judge(await task, self.sandbox, limits)
 
+        def strong_drafts() -> list[asyncio.Task[Draft]]:
+            return [
+                asyncio.create_task(
+                    draft(
+                        self.models.strong,
+                        self.cfg.roles.strong.model,
+                        "strong",
+                        problem,
+                        weak_messages,
+                        sample=i,
+                        turn=0,
+                    )
+                )
+                for i in range(k_strong)
+            ]
+
+        # The strong solver is asked as soon as the weak gate passes whatever the weak rollouts still
+        # running turn out to be (a slow one may be timing out): no call is made that the gate would
+        # not have made, only earlier.
+        weak_runs = [asyncio.create_task(judged(t)) for t in drafts]
+        strong_early: list[asyncio.Task[Draft]] = []
         try:
-            weak = list(await asyncio.gather(*(judged(t) for t in drafts)))
-        finally:
-            await _cancel(drafts)  # only ever does something if this round was cancelled
+            running: set[asyncio.Task[Attempt]] = set(weak_runs)
+            while running:
+                _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                if running and not strong_early:
+                    done = [RolloutScore.of_attempt(t.result()) for t in weak_runs if t.done()]
+                    if self.gate.weak_gate_settled(done, len(running)):
+                        strong_early = strong_drafts()
+            weak = [t.result() for t in weak_runs]
+        except BaseException:
+            await _cancel([*weak_runs, *drafts, *strong_early])
+            raise
         usage["weak"] = sum((a.usage for a in weak), TokenUsage())
         weak_scores = _scores(weak)
         common = {"problem": problem, "problem_id": pid, "validity": vsum, "weak_scores": weak_scores}
 
         if not self.gate.weak_gate_passes(_rollouts(weak)):
+            await _cancel(strong_early)  # cannot have started: the gate was not settled
             decision = self.gate.decide(_rollouts(weak))
             verdict = Verdict.INFRA if decision.outcome is GateOutcome.INSUFFICIENT else Verdict.TOO_EASY
             reason = decision.reason
@@ -388,22 +418,11 @@ class Generator:
                 reason = f"weak solver passed {_fmt_scores(weak_scores)} ({decision.reason})"
             return rnd(verdict, reason, gate=_summary(decision), **common), weak, None
 
-        strong = list(
-            await asyncio.gather(
-                *(
-                    rollout(
-                        self.models.strong,
-                        self.cfg.roles.strong.model,
-                        "strong",
-                        problem,
-                        i,
-                        self.sandbox,
-                        limits,
-                    )
-                    for i in range(k_strong)
-                )
-            )
-        )
+        strong_tasks = strong_early or strong_drafts()
+        try:
+            strong = list(await asyncio.gather(*(judged(t) for t in strong_tasks)))
+        finally:
+            await _cancel(strong_tasks)  # only ever does something if this round was cancelled
         usage["strong"] = sum((a.usage for a in strong), TokenUsage())
         strong_scores = _scores(strong)
         decision = self.gate.decide(_rollouts(weak), _rollouts(strong))

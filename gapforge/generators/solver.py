@@ -121,28 +121,6 @@ async def _attempt(
     return await judge(d, sandbox, limits)
 
 
-async def rollout(
-    model: ChatModel,
-    model_name: str,
-    role: str,
-    problem: Problem,
-    sample: int,
-    sandbox: Sandbox,
-    limits: Limits,
-) -> Attempt:
-    return await _attempt(
-        model,
-        model_name,
-        role,
-        problem,
-        solver_messages(problem),
-        sample=sample,
-        turn=0,
-        sandbox=sandbox,
-        limits=limits,
-    )
-
-
 async def repair_chain(
     model: ChatModel,
     model_name: str,

@@ -240,6 +240,23 @@ class Gate(BaseModel, ABC):
         side = _Side.of(weak)
         return side.n >= self.min_measured and all(c.ok for c in self._weak_checks(side))
 
+    def weak_gate_settled(self, done: Sequence[ScoreLike], pending: int) -> bool:
+        """True when the weak gate passes however the ``pending`` weak rollouts still running end,
+        so the strong solver may be asked before they finish. Every mix of the three extreme
+        outcomes (full pass, zero, unmeasured) is checked; a partial score lies between a pass and a
+        zero, and the weak-side checks of every preset are monotone in the scores."""
+        known = [as_rollout(s) for s in done]
+        full, zero, none = (
+            RolloutScore(binary=1.0, fraction=1.0),
+            RolloutScore(binary=0.0, fraction=0.0),
+            RolloutScore(),
+        )
+        return all(
+            self.weak_gate_passes(known + [full] * p + [zero] * z + [none] * (pending - p - z))
+            for p in range(pending + 1)
+            for z in range(pending - p + 1)
+        )
+
     def decide(self, weak: Sequence[ScoreLike], strong: Sequence[ScoreLike] = ()) -> GateDecision:
         """The decision from raw scores. ``strong`` may be empty when the strong solver was not run."""
         w, s = _Side.of(weak), _Side.of(strong)
