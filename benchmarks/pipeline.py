@@ -81,22 +81,35 @@ class Waits:
         self.models = 0
         self.last = now
         self.time = dict.fromkeys(self.STATES, 0.0)
+        self.in_phase = dict.fromkeys(PHASES, 0)  # sandbox executions in flight, by loop phase
+        self.sandbox_only_by_phase = dict.fromkeys(PHASES, 0.0)
 
     def _state(self) -> str:
         if self.sandbox and self.models:
             return "both"
         return "sandbox_only" if self.sandbox else "models_only" if self.models else "neither"
 
-    def change(self, now: float, sandbox: int = 0, models: int = 0) -> None:
-        self.time[self._state()] += now - self.last
+    def change(self, now: float, sandbox: int = 0, models: int = 0, phase: str = "rollouts") -> None:
+        state = self._state()
+        self.time[state] += now - self.last
+        if state == "sandbox_only":  # charged to the earliest phase with an execution in flight
+            self.sandbox_only_by_phase[next(p for p in PHASES if self.in_phase[p])] += now - self.last
         self.last = now
         self.sandbox += sandbox
         self.models += models
+        self.in_phase[phase] += sandbox
 
     def add(self, other: Waits) -> None:
         for k in self.STATES:
             self.time[k] += other.time[k]
+        for k in PHASES:
+            self.sandbox_only_by_phase[k] += other.sandbox_only_by_phase[k]
 
+
+# The loop phase an execution belongs to: validity checks (reference runs, trivial programs,
+# mutants) or solver rollouts; set around check_validity, inherited by the tasks it gathers.
+PHASES = ("validity", "rollouts")
+CURRENT_PHASE: contextvars.ContextVar[str] = contextvars.ContextVar("CURRENT_PHASE", default="rollouts")
 
 # The seed whose work is running: set around each run_seed, inherited by the tasks it gathers.
 CURRENT_SEED: contextvars.ContextVar[Waits | None] = contextvars.ContextVar("CURRENT_SEED", default=None)
@@ -111,18 +124,18 @@ class Clock:
 
     @contextlib.contextmanager
     def waiting(self, *, sandbox: int = 0, models: int = 0) -> Iterator[None]:
-        seed = CURRENT_SEED.get()
+        seed, phase = CURRENT_SEED.get(), CURRENT_PHASE.get()
         now = time.monotonic()
-        self.run.change(now, sandbox, models)
+        self.run.change(now, sandbox, models, phase)
         if seed is not None:
-            seed.change(now, sandbox, models)
+            seed.change(now, sandbox, models, phase)
         try:
             yield
         finally:
             now = time.monotonic()
-            self.run.change(now, -sandbox, -models)
+            self.run.change(now, -sandbox, -models, phase)
             if seed is not None:
-                seed.change(now, -sandbox, -models)
+                seed.change(now, -sandbox, -models, phase)
 
 
 class TimedSandbox:
@@ -207,6 +220,16 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         with clock.waiting(models=1):
             return await real_complete(self, messages, seed=seed)
 
+    real_check_validity = loop.check_validity
+
+    async def phased_check_validity(*args: Any, **kwargs: Any) -> Any:
+        token = CURRENT_PHASE.set("validity")  # the tasks it gathers inherit it
+        try:
+            return await real_check_validity(*args, **kwargs)
+        finally:
+            CURRENT_PHASE.reset(token)
+
+    loop.check_validity = phased_check_validity
     loop.Generator.run_seed = timed_run_seed  # type: ignore[method-assign]
     OpenAIChatModel.complete = timed_complete  # type: ignore[method-assign]
 
@@ -288,6 +311,7 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         # seeds' time in flight (summed over seeds), by what the seed was waiting on
         "seed_time_by_wait": {k: round(v, 1) for k, v in clock.seeds.time.items()},
         "sandbox_only_seed_share": _share(clock.seeds.time, "sandbox_only"),
+        "seed_sandbox_only_by_phase": {k: round(v, 1) for k, v in clock.seeds.sandbox_only_by_phase.items()},
         "executions_by_verdict": {
             k: {"executions": int(n), "inside_s": round(w, 1), "cpu_s": round(c, 1)}
             for k, (n, w, c) in sorted(sb.by_status.items())

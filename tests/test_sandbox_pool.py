@@ -189,3 +189,65 @@ def test_job_with_other_container_limits_runs_fresh(pool_sandbox: Any, run: Call
     )
     assert r.passed
     assert r.backend == "docker", "a job asking for other container limits must get a container with them"
+
+
+def test_higher_priority_jobs_take_the_next_free_container(run: Callable[..., Any]) -> None:
+    from gapforge.sandbox import priority
+
+    quick = Program(
+        solution="def f():\n    return 1\n",
+        tests="from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    )
+    sleepy = Program(
+        solution="import time\ndef nap():\n    time.sleep(0.8)\n",
+        tests="from solution import nap\n\ndef test_nap():\n    nap()\n",
+    )
+    order: list[str] = []
+
+    async def main() -> None:
+        async with PoolSandbox(size=1, run_id=RUN_ID) as pool:
+
+            async def job(name: str, level: int) -> None:
+                with priority(level):
+                    r = await pool.run(quick)
+                assert r.status is Status.PASSED, r
+                order.append(name)
+
+            blocker = asyncio.create_task(pool.run(sleepy))  # holds the only container
+            await asyncio.sleep(0.2)
+            low = [asyncio.create_task(job(f"low{i}", 0)) for i in range(3)]
+            await asyncio.sleep(0.05)
+            high = asyncio.create_task(job("high", 1))  # queued last, runs first
+            await asyncio.gather(blocker, *low, high)
+
+    run(main())
+    assert order[0] == "high", order
+    assert order[1:] == ["low0", "low1", "low2"], "equal priorities keep their arrival order"
+
+
+def test_a_pool_whose_containers_cannot_restart_fails_jobs_instead_of_hanging(
+    run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gapforge.errors import SandboxError
+
+    quick = Program(
+        solution="def f():\n    return 1\n",
+        tests="from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    )
+
+    async def main() -> BaseException | None:
+        async with PoolSandbox(size=1, recycle_after=1, run_id=RUN_ID) as pool:
+            assert (await pool.run(quick)).status is Status.PASSED  # its container is now replaced
+
+            def broken() -> Any:  # the engine stops creating containers (fault injected here)
+                raise SandboxError("could not create a pool container: engine refused")
+
+            monkeypatch.setattr(pool, "_start_slot", broken)
+            try:
+                await asyncio.wait_for(pool.run(quick), timeout=30)
+            except SandboxError as exc:
+                return exc
+            return None
+
+    exc = run(main())
+    assert exc is not None and "failed to restart" in str(exc) and "engine refused" in str(exc)

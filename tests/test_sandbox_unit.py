@@ -134,3 +134,48 @@ def test_result_fraction_and_verdict_key() -> None:
     )
     assert r.fraction_passed == 0.5 and r.n_passed == 1
     assert r.verdict_key() == ("failed", (("a", "passed"), ("b", "failed")))
+
+
+def test_slot_queue_hands_slots_by_priority_and_survives_cancellation() -> None:
+    import asyncio
+
+    from gapforge.sandbox.pool import _SlotQueue
+
+    async def main() -> list[str]:
+        q = _SlotQueue()
+        got: list[str] = []
+
+        async def take(name: str, level: int) -> None:
+            slot = await q.get(level)
+            got.append(f"{name}:{slot}")
+
+        tasks = [asyncio.create_task(take("a", 0)), asyncio.create_task(take("b", 5))]
+        doomed = asyncio.create_task(take("c", 9))
+        await asyncio.sleep(0)
+        doomed.cancel()  # a cancelled waiter must not swallow a slot
+        await asyncio.gather(doomed, return_exceptions=True)
+        q.put("s1")  # type: ignore[arg-type]
+        q.put("s2")  # type: ignore[arg-type]
+        await asyncio.gather(*tasks)
+        return got
+
+    assert asyncio.run(main()) == ["b:s1", "a:s2"]
+
+
+def test_slot_queue_fails_waiters_when_no_container_is_left() -> None:
+    import asyncio
+
+    from gapforge.errors import SandboxError
+    from gapforge.sandbox.pool import _SlotQueue
+
+    async def main() -> tuple[BaseException | None, BaseException | None]:
+        q = _SlotQueue()
+        waiter = asyncio.create_task(q.get())
+        await asyncio.sleep(0)
+        q.fail(SandboxError("every pool container failed to restart"))
+        first = await asyncio.gather(waiter, return_exceptions=True)
+        later = await asyncio.gather(q.get(), return_exceptions=True)
+        return first[0], later[0]
+
+    first, later = asyncio.run(main())
+    assert isinstance(first, SandboxError) and isinstance(later, SandboxError)

@@ -41,7 +41,7 @@ from gapforge.generators.extract import parse_review
 from gapforge.generators.solver import Draft, draft, judge, repair_chain, solver_messages
 from gapforge.llm import ChatModel, Completion, Message, complete_json
 from gapforge.models import Attempt, Problem, TokenUsage, Verdict
-from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox
+from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, priority
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
 
@@ -370,7 +370,11 @@ class Generator:
         drafts = early or [asyncio.create_task(weak_draft(i)) for i in range(k_weak)]
 
         async def judged(task: asyncio.Task[Draft]) -> Attempt:
-            return await judge(await task, self.sandbox, limits)
+            # A rollout's few executions stand between a seed and its next model call; another
+            # seed's validity checks queue dozens at once. The rollouts go first.
+            d = await task
+            with priority(1):
+                return await judge(d, self.sandbox, limits)
 
         def strong_drafts() -> list[asyncio.Task[Draft]]:
             return [

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Literal
 
 from gapforge.errors import ConfigError
-from gapforge.sandbox.base import ExecutionResult, Kind, Limits, Program, Sandbox, Status, TestRecord
+from gapforge.sandbox.base import (
+    ExecutionResult,
+    Kind,
+    Limits,
+    Program,
+    Sandbox,
+    Status,
+    TestRecord,
+    priority,
+)
 from gapforge.sandbox.determinism import RepeatReport, repeat_run
 
 BackendName = Literal["pool", "docker", "local"]
@@ -51,5 +60,6 @@ __all__ = [
     "Status",
     "TestRecord",
     "open_sandbox",
+    "priority",
     "repeat_run",
 ]

@@ -6,8 +6,11 @@ checks, pools, rewards, the generation loop) is written once on top of it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
+from collections.abc import Iterator
 from enum import StrEnum
 from types import TracebackType
 from typing import Literal, Protocol, Self, runtime_checkable
@@ -38,6 +41,26 @@ Kind = Literal["function", "stdio"]
 # CPU limit with each problem. Runs now choose theirs (sandbox.rollout_cpu_floor_s, default 1 s):
 # gapforge limits CPU time, which machine load does not inflate the way it inflates wall time.
 LEGACY_ROLLOUT_FLOOR_S = 4.0
+
+
+# Which executions go first when every sandbox slot is busy: higher first, then in arrival order.
+# A context variable, so callers mark a whole phase (``with priority(1): ...``) without threading a
+# parameter through every layer; tasks started inside inherit it. The warm pool honours it.
+_PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("gapforge_sandbox_priority", default=0)
+
+
+@contextlib.contextmanager
+def priority(level: int) -> Iterator[None]:
+    """Executions started inside this block (and in tasks it starts) queue at ``level``."""
+    token = _PRIORITY.set(level)
+    try:
+        yield
+    finally:
+        _PRIORITY.reset(token)
+
+
+def current_priority() -> int:
+    return _PRIORITY.get()
 
 
 class Limits(BaseModel):

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import json
+import logging
 import os
 import socket
 import struct
@@ -33,7 +36,7 @@ from docker.types import LogConfig
 
 from gapforge.errors import SandboxError
 from gapforge.images.build import resolve_runner_image
-from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status
+from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status, current_priority
 from gapforge.sandbox.docker import (
     CONTAINER_CONFIG,
     HOST_GRACE_S,
@@ -115,6 +118,51 @@ class _Slot:
         return bytes(chunks)
 
 
+log = logging.getLogger(__name__)
+
+
+class _SlotQueue:
+    """Idle warm containers, handed to waiting jobs by priority, then in arrival order.
+
+    When no container is left (every replacement failed), waiting and later jobs get the
+    SandboxError instead of waiting forever."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Slot] = []
+        self._waiters: list[tuple[int, int, asyncio.Future[_Slot]]] = []
+        self._order = itertools.count()
+        self.broken: SandboxError | None = None
+
+    def put(self, slot: _Slot) -> None:
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(slot)
+                return
+        self._idle.append(slot)
+
+    def fail(self, exc: SandboxError) -> None:
+        self.broken = exc
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_exception(exc)
+
+    async def get(self, priority: int = 0) -> _Slot:
+        if self._idle:
+            return self._idle.pop()
+        if self.broken is not None:
+            raise self.broken
+        fut: asyncio.Future[_Slot] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (-priority, next(self._order), fut))
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.put(fut.result())  # handed over just as the job was cancelled: pass it on
+            raise
+
+
 class PoolSandbox:
     """Warm pool of hardened containers: ``async with PoolSandbox(size=2) as sb: await sb.run(p)``."""
 
@@ -137,7 +185,8 @@ class PoolSandbox:
         self.recycle_after = recycle_after
         self.run_id = run_id
         self._client = client
-        self._idle: asyncio.Queue[_Slot] = asyncio.Queue()
+        self._idle = _SlotQueue()
+        self._alive = 0  # containers started and not yet removed for good
         self._slots: dict[str, _Slot] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._fresh: DockerSandbox | None = None
@@ -162,7 +211,8 @@ class PoolSandbox:
             await asyncio.shield(asyncio.to_thread(self._remove_all))
             raise
         for slot in slots:
-            self._idle.put_nowait(slot)
+            self._idle.put(slot)
+        self._alive = len(slots)
         return self
 
     async def __aexit__(
@@ -241,12 +291,18 @@ class PoolSandbox:
         for attempt in range(3):
             try:
                 fresh = await asyncio.to_thread(self._start_slot)
-            except SandboxError:
-                if attempt == 2:
-                    raise
-                await asyncio.sleep(0.5)
-                continue
-            self._idle.put_nowait(fresh)
+            except SandboxError as exc:
+                if attempt < 2:
+                    await asyncio.sleep(0.5)
+                    continue
+                self._alive -= 1
+                log.warning("the pool lost a container: %s (%d left)", exc, self._alive)
+                if self._alive <= 0:
+                    self._idle.fail(
+                        SandboxError(f"every pool container failed to restart; last error: {exc}")
+                    )
+                return
+            self._idle.put(fresh)
             return
 
     # ------------------------------------------------------------------ jobs
@@ -255,7 +311,7 @@ class PoolSandbox:
         lim = limits or self.default_limits
         if _container_key(lim) != _container_key(self.default_limits):
             return await self._run_fresh(program, lim)
-        slot = await self._idle.get()
+        slot = await self._idle.get(current_priority())
         healthy = False
         try:
             result, healthy = await asyncio.to_thread(self._run_on, slot, program, lim)
@@ -263,7 +319,7 @@ class PoolSandbox:
         finally:
             slot.jobs += 1
             if healthy and slot.jobs < self.recycle_after and not self._closed:
-                self._idle.put_nowait(slot)
+                self._idle.put(slot)
             else:
                 task = asyncio.create_task(self._replace(slot))
                 self._background.add(task)
