@@ -220,7 +220,7 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         with clock.waiting(models=1):
             return await real_complete(self, messages, seed=seed)
 
-    real_check_validity = loop.check_validity
+    real_check_validity = loop.check_validity  # type: ignore[attr-defined]
 
     async def phased_check_validity(*args: Any, **kwargs: Any) -> Any:
         token = CURRENT_PHASE.set("validity")  # the tasks it gathers inherit it
@@ -229,7 +229,7 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         finally:
             CURRENT_PHASE.reset(token)
 
-    loop.check_validity = phased_check_validity
+    loop.check_validity = phased_check_validity  # type: ignore[attr-defined]
     loop.Generator.run_seed = timed_run_seed  # type: ignore[method-assign]
     OpenAIChatModel.complete = timed_complete  # type: ignore[method-assign]
 
@@ -250,9 +250,7 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
                 finished += chunk.count(b"\n")
             except OSError:
                 pass
-            samples.append(
-                (round(time.monotonic() - t_start, 1), finished, _proc_status_kb("VmRSS") // 1024)
-            )
+            samples.append((round(time.monotonic() - t_start, 1), finished, _proc_status_kb("VmRSS") // 1024))
             if last:
                 return
 
@@ -388,7 +386,9 @@ def rss_at_fraction(samples: list[list[int | float]], total: int, fraction: floa
 
 def evaluate(latency_rows: list[dict[str, Any]], memory_rows: list[dict[str, Any]], latency: float) -> list[dict[str, Any]]:  # fmt: skip
     targets = []
-    demo_row = next((r for r in latency_rows if r["concurrency"] == 4), latency_rows[0] if latency_rows else None)
+    demo_row = next(
+        (r for r in latency_rows if r["concurrency"] == 4), latency_rows[0] if latency_rows else None
+    )
     if demo_row is not None:
         share = demo_row["sandbox_only_wall_share"]
         targets.append({

@@ -87,3 +87,37 @@ def test_benchmark_smoke_run_reports_ratios_and_identical_verdicts(tmp_path: Pat
     assert "## Targets" in md
     assert "| pool |" in md
     assert "Identical across every backend" in md
+
+
+PIPELINE = SCRIPT.parent / "pipeline.py"
+
+
+def test_pipeline_benchmark_smoke_run_accounts_for_every_second(tmp_path: Path) -> None:
+    argv = [sys.executable, str(PIPELINE), "--latency", "0.2", "--seeds", "2", "--concurrency", "2",
+            "--memory-seeds", "2,4", "--out-dir", str(tmp_path)]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    [json_path] = tmp_path.glob("pipeline-*.json")
+    assert json_path.with_suffix(".md").exists()
+    report = json.loads(json_path.read_text())
+    assert report["schema"] == "gapforge.benchmarks.pipeline/1"
+    assert report["machine"]["cores"] and report["machine"]["docker_version"]
+
+    (lat,) = report["latency_rows"]
+    assert lat["seeds_done"] == 2 and lat["seeds_failed"] == 0
+    assert lat["llm_requests"] > 0 and lat["executions"] > 0
+    # every second of the run is in exactly one of the four states
+    assert sum(lat["wall_by_wait"].values()) == pytest.approx(lat["wall_s"], abs=0.3)
+    assert 0 <= lat["sandbox_only_wall_share"] <= lat["sandbox_busy_wall_share"] <= 1
+    # per seed: model calls of 0.2 s each were waited on
+    assert lat["seed_time_by_wait"]["models_only"] + lat["seed_time_by_wait"]["both"] > 0.2
+    assert sum(lat["seed_sandbox_only_by_phase"].values()) == pytest.approx(
+        lat["seed_time_by_wait"]["sandbox_only"], abs=0.3
+    )
+    assert sum(v["executions"] for v in lat["executions_by_verdict"].values()) == lat["executions"]
+
+    small, large = report["memory_rows"]
+    assert (small["seeds"], large["seeds"]) == (2, 4)
+    assert small["seeds_done"] == 2 and large["seeds_done"] == 4
+    assert large["peak_rss_mib"] > 0 and large["rss_samples"]
+    assert [t["met"] in (True, False) for t in report["targets"]] == [True, True]
