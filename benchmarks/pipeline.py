@@ -1,19 +1,22 @@
 """End to end: is generation LLM-bound, and does the generator's memory stay flat as seeds grow?
 
-    .venv/bin/python benchmarks/pipeline.py                               # both parts (~25 min, 2 cores)
-    .venv/bin/python benchmarks/pipeline.py --part latency --latency 1.0 --concurrency 4,16
+    .venv/bin/python benchmarks/pipeline.py                               # both parts (~15 min, 2 cores)
+    .venv/bin/python benchmarks/pipeline.py --part latency --latency 1.0 --concurrency 2,4,8
     .venv/bin/python benchmarks/pipeline.py --part memory --memory-seeds 100,1000
 
 Part ``latency``: the `gapforge demo` settings (the embedded demo config, the 14 built-in demo
 topics, 4 seeds at once, the warm pool sandbox) with the offline model server adding ``--latency``
-seconds to every call, as a remote endpoint would. Reported per concurrency:
+seconds to every call, as a remote endpoint would. Every moment of the run is in one of four
+states: waiting on the sandbox only, on the models only, on both, on neither (the loop's own work).
+Reported per concurrency:
 
-* sandbox wait share: the time seeds spend awaiting sandbox executions (queueing included) over the
-  time they are in flight, summed over seeds. 10 % means a seed spends a tenth of its life on the
-  sandbox and the rest on the models (and on the loop's own work).
-* sandbox busy share: the share of the run's wall time with at least one execution queued or
-  running, an upper bound of the time the whole pipeline waits on the sandbox;
-* accepted problems, seeds, rounds per minute; executions; LLM requests; peak memory.
+* wall waiting on sandbox only: the share of the run's wall time with at least one execution queued
+  or running and no model call in flight. The pipeline is sandbox-bound exactly then.
+* seed time waiting on sandbox only: the same for each seed on its own (its executions in flight,
+  none of its model calls), summed over seeds; split by loop phase (validity checks, rollouts).
+* sandbox busy: the share of wall time with any execution queued or running;
+* accepted problems, seeds, rounds per minute; executions (by verdict, with the time spent inside
+  the sandbox); LLM requests; peak memory.
 
 Part ``memory``: the same pipeline on ``--memory-seeds`` distinct seeds (the built-in topics with a
 variant number; cheaper loop settings so that 1000 seeds take minutes, model latency 0). Reports the
@@ -21,8 +24,9 @@ generator's peak RSS for each seed count and its RSS over the run against seeds 
 
 Every generation runs in a fresh child process of this script (``--child``), so the memory is that of
 the generator alone: the model server runs in a process of its own and the sandbox in Docker. The
-child wraps the sandbox and ``Generator.run_seed`` only to time them; the pipeline is the real one
-(``gapforge.generators.run.generate`` with the real `openai` client over HTTP and real containers).
+child wraps the sandbox, ``Generator.run_seed``, ``check_validity`` and the model client's
+``complete`` only to time them; the pipeline is the real one (``gapforge.generators.run.generate``
+with the real `openai` client over HTTP and real containers).
 
 Results (JSON and markdown, with the machine and its load average) go to
 benchmarks/results/pipeline-<time>.{json,md}. Timings never change the exit code; the exit code is 1
@@ -437,6 +441,24 @@ def render_markdown(rep: dict[str, Any]) -> str:
                 f"| {r['concurrency']} | {r['wall_s']} | {r['accepted']}/{r['seeds_done']} | {r['accepted_per_min']} "
                 f"| {r['seeds_per_min']} | {r['executions']} | {r['llm_requests']} | {r['sandbox_only_wall_share']:.1%} "
                 f"| {r['sandbox_only_seed_share']:.1%} | {r['sandbox_busy_wall_share']:.1%} | {r['peak_rss_mib']} | {r['load_1m_before']}/{r['load_1m_after']} |"
+            )
+        lines += [
+            "",
+            "Where the time goes (seconds): the run's wall time by what it waited on; the seeds' time "
+            "waiting on the sandbox alone by loop phase; time inside the sandbox by verdict.",
+            "",
+            "| concurrency | wall: sandbox only / models only / both / neither | seeds, sandbox only: validity / rollouts "
+            "| inside the sandbox by verdict (executions in s) |",
+            "|---:|---|---|---|",
+        ]
+        for r in rep["latency_rows"]:
+            w, ph = r["wall_by_wait"], r["seed_sandbox_only_by_phase"]
+            verdicts = ", ".join(
+                f"{k} {v['executions']} in {v['inside_s']}" for k, v in r["executions_by_verdict"].items()
+            )
+            lines.append(
+                f"| {r['concurrency']} | {w['sandbox_only']} / {w['models_only']} / {w['both']} / {w['neither']} "
+                f"| {ph['validity']} / {ph['rollouts']} | {verdicts} |"
             )
         lines.append("")
     if rep["memory_rows"]:
