@@ -466,6 +466,7 @@ def demo(
             )
         )  # fmt: skip
         _print_summary(cluster)
+        _publish_demo(out_dir, cluster.stats.accepted)
         return
     with DemoServer(latency_s=latency) as server:
         cfg = demo_config(server.base_url)
@@ -478,16 +479,22 @@ def demo(
             )
         )  # fmt: skip
     _print_summary(summary)
-    if summary.stats.accepted:
-        from gapforge.dataset.publish import publish as do_publish
-        from gapforge.dataset.report import report as do_report
+    _publish_demo(out_dir, summary.stats.accepted)
 
-        try:
-            pub = do_publish(out_dir)
-            rep = do_report(out_dir, out_dir / "report.html")
-        except GapforgeError as exc:
-            raise _fail(str(exc), EXIT_INFRA) from None
-        out.print(f"dataset: {pub.out_dir} (card {pub.card.name}); report: {rep.path}", highlight=False)
+
+def _publish_demo(out_dir: Path, accepted: int) -> None:
+    """The demo ends with the published dataset and the HTML report, as a user would make them."""
+    if not accepted:
+        return
+    from gapforge.dataset.publish import publish as do_publish
+    from gapforge.dataset.report import report as do_report
+
+    try:
+        pub = do_publish(out_dir)
+        rep = do_report(out_dir, out_dir / "report.html")
+    except GapforgeError as exc:
+        raise _fail(str(exc), EXIT_INFRA) from None
+    out.print(f"dataset: {pub.out_dir} (card {pub.card.name}); report: {rep.path}", highlight=False)
 
 
 EXPORT_FORMATS = ("verl", "trl", "openrlhf", "open-r1", "sft", "dpo")

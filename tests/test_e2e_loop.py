@@ -351,6 +351,11 @@ def test_demo_cli_smoke(tmp_path: Path) -> None:
     assert "accepted" in proc.stdout and "verdicts:" in proc.stdout
     verdicts = Counter(r.verdict for r in rounds(tmp_path / "d"))
     assert sum(verdicts.values()) >= 2
+    assert verdicts[Verdict.ACCEPTED] >= 1
+    # the demo ends with what a user would make of the run: the dataset and the report
+    assert (tmp_path / "d" / "report.html").is_file() and list(
+        (tmp_path / "d" / "published").rglob("*.parquet")
+    )
 
 
 @pytest.mark.parametrize(

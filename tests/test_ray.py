@@ -224,6 +224,24 @@ async def _busy_workers(out: Path) -> list[Any]:
 
 @pytest.mark.docker
 @pytest.mark.slow
+def test_demo_cli_on_ray_publishes_and_reports_like_the_single_machine_demo(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "demo"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gapforge", "demo", "--ray", ray_cluster.address, "--seeds", "2",
+         "--out", str(out), "--no-progress"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    finished = [r.seed.id for r in read_table(out, "seeds", SeedRecord)]
+    assert len(finished) == len(set(finished)) == 2, finished
+    assert accepted(out), proc.stdout  # the demo's first two topics are accepted in their first rounds
+    assert (out / "report.html").is_file(), proc.stdout
+    assert list((out / "published").rglob("*.parquet")), proc.stdout
+    assert "dataset:" in proc.stdout
+
+
 def test_killed_worker_seeds_finish_exactly_once(
     ray_cluster: Any, demo_server: DemoServer, reference: list[str], tmp_path: Path, run: Any
 ) -> None:
