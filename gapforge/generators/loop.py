@@ -128,7 +128,7 @@ async def _cancel(tasks: Sequence[asyncio.Task[Any]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-class _SeedAborted(Exception):
+class SeedAborted(Exception):
     """An infrastructure failure ended a seed; it stays unfinished and is redone on resume."""
 
 
@@ -210,7 +210,7 @@ class Generator:
             for seed in queue:
                 try:
                     await self.run_seed(seed)
-                except (_SeedAborted, GapforgeError) as exc:
+                except (SeedAborted, GapforgeError) as exc:
                     self.stats.seeds_failed += 1
                     self.stats.note_error(f"{seed.topic}: {exc}")
                 self._on_change(self.stats)
@@ -298,7 +298,7 @@ class Generator:
                 None,
             )
         except ModelError as exc:
-            raise _SeedAborted(f"challenger endpoint failed: {exc}") from exc
+            raise SeedAborted(f"challenger endpoint failed: {exc}") from exc
         usage["challenger"] = counted.usage
 
         pid = problem.id
@@ -339,7 +339,7 @@ class Generator:
         except BaseException as exc:
             await _cancel(early)
             if isinstance(exc, SandboxError):
-                raise _SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
+                raise SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
             raise
         vsum = ValiditySummary(
             valid=validity.valid,
