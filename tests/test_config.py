@@ -151,6 +151,9 @@ def test_config_hash_ignores_pacing_but_not_substance() -> None:
     assert loads_config(LOCAL_ROLES.replace('model = "w"', 'model = "w2"')).config_hash != base.config_hash
     assert loads_config("seed = 7\n" + LOCAL_ROLES).config_hash != base.config_hash
     assert loads_config(LOCAL_ROLES + '[gate]\npreset = "exact-count"\n').config_hash != base.config_hash
+    # when the weak solver is asked is pacing; the rollouts' CPU floor changes verdicts
+    assert loads_config(LOCAL_ROLES + "[loop]\nspeculative_weak = false\n").config_hash == base.config_hash
+    assert loads_config(LOCAL_ROLES + "[sandbox]\nrollout_cpu_floor_s = 4\n").config_hash != base.config_hash
 
 
 def test_demo_config() -> None:
