@@ -1,5 +1,5 @@
 # The two quick-start commands: `make demo` and `make test`. Both set up everything first.
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint bench bench-pipeline
 
 setup:
 	@./scripts/setup.sh
@@ -12,3 +12,6 @@ test: setup
 
 bench: setup
 	.venv/bin/python benchmarks/sandbox_throughput.py
+
+bench-pipeline: setup
+	.venv/bin/python benchmarks/pipeline.py
