@@ -493,6 +493,19 @@ def render_markdown(rep: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _without_out_dir(argv: list[str]) -> list[str]:
+    """The command as recorded: without --out-dir, so no local path goes into shared results."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--out-dir":
+            skip = True
+        elif not arg.startswith("--out-dir="):
+            out.append(arg)
+    return out
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     p.add_argument("--part", choices=("all", "latency", "memory"), default="all")
@@ -523,7 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     rep: dict[str, Any] = {
         "schema": SCHEMA,
         "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": "python benchmarks/pipeline.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python benchmarks/pipeline.py "
+        + " ".join(_without_out_dir(argv if argv is not None else sys.argv[1:])),
         "machine": machine_description(resolve_runner_image(connect())),
         "latency_s": args.latency,
         "memory_latency_s": args.memory_latency,
