@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,9 @@ def _restore_env(previous: str | None) -> None:
 
 @pytest.fixture(scope="module")
 def demo_server() -> Iterator[DemoServer]:
-    with DemoServer() as server:
+    # 1 s per call: a seed takes at least three calls in series (challenger, weak, strong), so one
+    # in flight is still in flight 1.5 s later however fast the sandbox is (the kill tests rely on it)
+    with DemoServer(latency_s=1.0) as server:
         yield server
 
 
@@ -194,6 +197,17 @@ def test_cluster_run_equals_single_machine_run(
     assert again.stats.seeds_done == len(SEEDS)
     assert (out / "records" / "seeds.jsonl").read_bytes() == before
     assert len(json.loads((out / "run.json").read_text())["epochs"]) == 2
+
+
+def _wait_for_alive_nodes(n: int, limit_s: float = 90.0) -> None:
+    import ray
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if sum(1 for node in ray.nodes() if node["Alive"]) == n:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the cluster did not settle at {n} live nodes: {ray.nodes()}")
 
 
 async def _busy_workers(out: Path) -> list[Any]:
@@ -302,9 +316,10 @@ def test_lost_node_seeds_finish_on_the_other_node_exactly_once(
     try:
         summary, lost_id = run(scenario())
     finally:
-        # The later tests want two worker nodes again.
+        # The later tests want two worker nodes again, and the removed one known dead.
         while len(ray_cluster.worker_nodes) < 2:
             ray_cluster.add_node(**ray_cluster.gf_node_args, num_cpus=1)
+        _wait_for_alive_nodes(3)  # the head and two workers
     [lost] = [n for n in summary.nodes if n.node_id == lost_id]
     assert not lost.alive and lost.seeds_lost >= 1, summary.lines()
     assert summary.retried >= 1
