@@ -35,7 +35,6 @@ from gapforge.dataset.publish import load_rows
 from gapforge.dataset.schemas import MESSAGES
 from gapforge.dataset.tables import Row, problem_from_struct, prompt_messages
 from gapforge.errors import ConfigError
-from gapforge.generators import templates
 
 Format = Literal["verl", "trl", "openrlhf", "open-r1", "sft", "dpo"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -149,7 +148,9 @@ def ground_truth(row: Row) -> dict[str, Any]:
 
 
 def _messages(row: Row, system_prompt: bool) -> list[Row]:
-    msgs = prompt_messages(problem_from_struct(row))
+    # The solver prompt the problem's pass rates were measured with, as recorded; rebuilt only for
+    # datasets published before prompts were recorded.
+    msgs = [dict(m) for m in row.get("prompt") or prompt_messages(problem_from_struct(row))]
     return msgs if system_prompt else [m for m in msgs if m["role"] != "system"]
 
 
@@ -233,10 +234,9 @@ def verification_info(row: Row) -> dict[str, Any]:
 
 
 def open_r1_rows(problems: Sequence[Row], *, data_source: str) -> list[Row]:
-    user = templates.load("solver_user")
     return [
         {
-            "problem": user.format(problem=problem_from_struct(p).solver_view()),
+            "problem": _messages(p, system_prompt=False)[-1]["content"],
             "verification_info": verification_info(p),
             "problem_id": p["problem_id"],
             "kind": p["kind"],
