@@ -29,7 +29,7 @@ from gapforge.demo.meta import (
 )
 from gapforge.demo.server import DemoServer
 from gapforge.errors import RunStoreError
-from gapforge.generators import templates
+from gapforge import prompts as templates
 from gapforge.generators.optimizer import (
     AUDIT_FILE,
     BEST_FILE,
