@@ -257,7 +257,7 @@ def test_retried_answers_are_counted_as_unstored_tokens(run: Any, pool_sandbox: 
         cfg = config(server.base_url, max_rounds=1)
         run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=pool_sandbox))
     (rnd,) = read_table(tmp_path, "rounds", RoundRecord)
-    first = [c for c in read_table(tmp_path, "calls", CallRecord) if c.role == "challenger"][0]
+    first = next(c for c in read_table(tmp_path, "calls", CallRecord) if c.role == "challenger")
     assert first.unstored_usage.completion_tokens > 0  # the truncated answer, billed and retried
     assert rnd.unstored_usage["challenger"] == first.unstored_usage
     assert rnd.usage["challenger"].total >= first.usage.total > first.unstored_usage.total
