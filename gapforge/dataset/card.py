@@ -31,10 +31,11 @@ TABLE_DOCS = {
     "solution, weak/strong pass rates, gate decision, validity checks, quality flags",
     "rounds": "every challenger draft with its verdict (accepted, too_easy, failed_on_strong, invalid, "
     "malformed, ambiguous, infra) and the reason",
-    "attempts": "every solver rollout and repair turn: completion, extracted code, sandbox verdict, "
-    "per-test results, capped stdout/stderr, tokens",
-    "trajectories": "chat transcripts problem -> attempt -> execution feedback -> fix, labelled "
-    "`positive` (ends in a pass) or `negative`",
+    "attempts": "every solver rollout and repair turn: the prompt it was sent, completion, extracted code, "
+    "sandbox verdict, the feedback a repair turn was shown, per-test detail for analysts, capped "
+    "stdout/stderr, tokens",
+    "trajectories": "chat transcripts problem -> attempt -> execution feedback -> fix, exactly as sent, "
+    "labelled `positive` (ends in a pass) or `negative`",
     "preferences": "DPO pairs: a passing (chosen) and a failing (rejected) solution of the same problem, "
     "with the rejected one's verdict and error output",
 }
