@@ -123,7 +123,13 @@ CODE_CASES: list[tuple[str, str, str | None, str | None]] = [
             "add",
             "def add(a, b):\n    return a + b\n",
         )
-        for tok in ("<|im_end|>", "<|eot_id|>", "</s>", "<|endoftext|>", "<|im_end|><|endoftext|><|endoftext|>")
+        for tok in (
+            "<|im_end|>",
+            "<|eot_id|>",
+            "</s>",
+            "<|endoftext|>",
+            "<|im_end|><|endoftext|><|endoftext|>",
+        )
     ],
     (
         "prose on the closing fence's line",

@@ -1,7 +1,7 @@
 """Trainer conformance steps, run with the trainers environment's Python (scripts/setup-trainers.sh).
 
 ``python conformance.py STEP WORKDIR`` runs one trainer's own code on the exports in
-``WORKDIR/exports/<format>`` and prints one JSON line (the last line of stdout) with what ran and
+``WORKDIR/data/gapforge-<format>`` (made by docs/exports.md's commands) and prints one JSON line (the last line of stdout) with what ran and
 the rewards it saw. ``WORKDIR/solutions.json`` maps problem_id -> {"reference", "wrong"}: a
 correct and a wrong solution of each exported problem. tests/test_trainers.py drives these steps.
 
@@ -58,7 +58,7 @@ def build_tiny(work: Path) -> Path:
     if (out / "config.json").exists():
         return out
     texts: list[str] = []
-    for path in sorted((work / "exports").rglob("*.jsonl")):
+    for path in sorted((work / "data").rglob("*.jsonl")):
         texts += path.read_text().splitlines()
     for sol in solutions(work).values():
         texts += [answer(sol["reference"]), answer(sol["wrong"])]
@@ -118,7 +118,7 @@ def step_grpo(work: Path) -> dict[str, Any]:
         seen.append({"prompts": prompts, "completions": completions, **kwargs})
         return reward_func(prompts, completions, **kwargs)
 
-    dataset = load_dataset("parquet", data_files=str(work / "exports/trl/train.parquet"), split="train")
+    dataset = load_dataset("parquet", data_files=str(work / "data/gapforge-trl/train.parquet"), split="train")
     model = build_tiny(work)
     args = GRPOConfig(
         output_dir=str(work / "out-grpo"),
@@ -182,7 +182,7 @@ def step_sft(work: Path) -> dict[str, Any]:
     from datasets import load_dataset
     from trl import SFTConfig, SFTTrainer
 
-    dataset = load_dataset("json", data_files=str(work / "exports/sft/train.jsonl"), split="train")
+    dataset = load_dataset("json", data_files=str(work / "data/gapforge-sft/train.jsonl"), split="train")
     trainer = SFTTrainer(
         model=str(build_tiny(work)),
         train_dataset=dataset,
@@ -205,7 +205,7 @@ def step_dpo(work: Path) -> dict[str, Any]:
     from datasets import load_dataset
     from trl import DPOConfig, DPOTrainer
 
-    dataset = load_dataset("json", data_files=str(work / "exports/dpo/train.jsonl"), split="train")
+    dataset = load_dataset("json", data_files=str(work / "data/gapforge-dpo/train.jsonl"), split="train")
     trainer = DPOTrainer(
         model=str(build_tiny(work)),
         args=DPOConfig(
@@ -227,21 +227,45 @@ def step_dpo(work: Path) -> dict[str, Any]:
 
 
 def step_openrlhf(work: Path) -> dict[str, Any]:
-    """OpenRLHF 0.11.2's own code: its prompt preprocessing under --data.input_key input
-    --data.label_key label --data.apply_chat_template, and its SingleTurnAgentExecutor loading
-    reward_func.py (--reward.remote_url) and scoring the text it decodes with
+    """OpenRLHF 0.11.2's own code, configured by the docs' command (``WORKDIR/openrlhf_args.json``):
+    each flag checked against train_ppo_ray's argument parser; its prompt preprocessing under
+    the --data.input_key/--data.label_key/--data.apply_chat_template given; its
+    SingleTurnAgentExecutor loading --reward.remote_url and scoring the text it decodes with
     skip_special_tokens=False. Only generation is stood in for (vLLM needs a GPU): the engine
     answers with the tokens of a reference or a wrong solution followed by <|im_end|>."""
+    import ast
     import asyncio
+    import importlib.util
     import types
 
     from datasets import load_dataset
     from openrlhf.datasets.prompts_dataset import preprocess_data
     from openrlhf.utils.agent import SingleTurnAgentExecutor
 
+    argv: list[str] = json.loads((work / "openrlhf_args.json").read_text())
+    # train_ppo_ray imports Ray, DeepSpeed and vLLM at the top: read its parser from the source
+    spec = importlib.util.find_spec("openrlhf.cli.train_ppo_ray")
+    assert spec is not None and spec.origin is not None
+    parser_src = Path(spec.origin).read_text()
+    known = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(parser_src))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", None) == "add_argument"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    flags = [a for a in argv if a.startswith("--")]
+    unknown = [f for f in flags if f not in known]
+    opts: dict[str, Any] = {}
+    for i, a in enumerate(argv):
+        if a.startswith("--"):
+            nxt = argv[i + 1] if i + 1 < len(argv) else None
+            opts[a] = True if nxt is None or nxt.startswith("--") else nxt
+
     tok = tokenizer(work)
-    data = load_dataset("json", data_files=str(work / "exports/openrlhf/train.jsonl"), split="train")
-    executor = SingleTurnAgentExecutor(remote_rm_url=str(work / "exports/openrlhf/reward_func.py"))
+    data = load_dataset("json", data_files=str(work / opts["--data.prompt_dataset"]), split="train")
+    executor = SingleTurnAgentExecutor(remote_rm_url=str(work / opts["--reward.remote_url"]))
     sols = solutions(work)
 
     class Engine:
@@ -259,7 +283,12 @@ def step_openrlhf(work: Path) -> dict[str, Any]:
     async def run() -> None:
         for row in data:
             prompt, label = preprocess_data(
-                row, input_key="input", label_key="label", apply_chat_template=tok.apply_chat_template
+                row,
+                input_key=opts["--data.input_key"],
+                label_key=opts["--data.label_key"],
+                apply_chat_template=tok.apply_chat_template
+                if opts.get("--data.apply_chat_template")
+                else None,
             )
             for which in rewards:
                 engine = Engine(answer(sols[row["problem_id"]][which]))
@@ -269,54 +298,53 @@ def step_openrlhf(work: Path) -> dict[str, Any]:
                 texts.append(tok.decode(out["observation_tokens"], skip_special_tokens=False)[-40:])
 
     asyncio.run(run())
-    return {"rows": data.num_rows, "rewards": rewards, "decoded_tail": texts[0]}
+    return {
+        "rows": data.num_rows,
+        "flags": flags,
+        "unknown_flags": unknown,
+        "rewards": rewards,
+        "decoded_tail": texts[0],
+    }
 
 
 # --------------------------------------------------------------------------- verl
 
 
 def step_verl(work: Path) -> dict[str, Any]:
-    """verl 0.9.1's own code: RLHFDataset loads the parquet; get_custom_reward_fn loads
-    gapforge_reward.py the way custom_reward_function.path/name configure it; the reward loop's
-    NaiveRewardManager (reward.reward_manager.name=naive, the default) decodes each response and
+    """verl 0.9.1's own code, configured by the docs' command (``WORKDIR/verl_overrides.json``):
+    Hydra composes verl's ppo_trainer config with those overrides; RLHFDataset loads
+    data.train_files with that data config; get_custom_reward_fn loads reward.custom_reward_function;
+    the reward loop's NaiveRewardManager (reward.reward_manager.name) decodes each response and
     calls compute_score."""
     import asyncio
 
     import numpy as np
     import torch
-    from omegaconf import OmegaConf
+    import verl
+    from hydra import compose, initialize_config_dir
     from verl import DataProto
     from verl.experimental.reward_loop.reward_manager.naive import NaiveRewardManager
     from verl.trainer.ppo.reward import get_custom_reward_fn
     from verl.utils.dataset.rl_dataset import RLHFDataset
 
+    overrides: list[str] = json.loads((work / "verl_overrides.json").read_text())
+    os.chdir(work)  # the command's paths are relative to where it runs
+    with initialize_config_dir(
+        config_dir=str(Path(verl.__file__).parent / "trainer/config"), version_base=None
+    ):
+        config = compose(config_name="ppo_trainer", overrides=overrides)
     tok = tokenizer(work)
-    path = work / "exports/verl/train.parquet"
-    data_cfg = OmegaConf.create(
-        {
-            "prompt_key": "prompt",
-            "max_prompt_length": 8192,
-            "filter_overlong_prompts": False,
-            "truncation": "error",
-        }
+    dataset = RLHFDataset(
+        data_files=list(config.data.train_files)
+        if not isinstance(config.data.train_files, str)
+        else [config.data.train_files],
+        tokenizer=tok,
+        config=config.data,
     )
-    dataset = RLHFDataset(data_files=[str(path)], tokenizer=tok, config=data_cfg)
     first = dataset[0]
-    config = OmegaConf.create(
-        {
-            "custom_reward_function": {
-                "path": str(work / "exports/verl/gapforge_reward.py"),
-                "name": "compute_score",
-            },
-            "reward": {
-                "custom_reward_function": {
-                    "path": str(work / "exports/verl/gapforge_reward.py"),
-                    "name": "compute_score",
-                }
-            },
-        }
-    )
     compute_score = get_custom_reward_fn(config)
+    assert compute_score is not None, "reward.custom_reward_function.path is not set"
+    assert config.reward.reward_manager.name == "naive", config.reward.reward_manager.name
     manager = NaiveRewardManager(config, tok, compute_score)
     sols = solutions(work)
     rewards: dict[str, list[Any]] = {"reference": [], "wrong": []}
@@ -326,15 +354,11 @@ def step_verl(work: Path) -> dict[str, Any]:
         for i in range(len(dataset)):
             row = dataset.dataframe[i]
             for which in rewards:
-                ids = tok(
-                    answer(sols[row["extra_info"]["problem_id"]][which]) + tok.eos_token,
-                    add_special_tokens=False,
-                )["input_ids"]
+                text = answer(sols[row["extra_info"]["problem_id"]][which]) + tok.eos_token
+                ids = tok(text, add_special_tokens=False)["input_ids"]
                 response = torch.tensor([ids + [tok.pad_token_id] * 4])
                 prompt = torch.tensor([[tok.pad_token_id, 1, 2]])
-                mask = torch.cat(
-                    [torch.ones(1, 3, dtype=torch.long), torch.tensor([[1] * len(ids) + [0] * 4])], dim=1
-                )
+                mask = torch.tensor([[1, 1, 1] + [1] * len(ids) + [0] * 4])
                 item = DataProto.from_dict(
                     tensors={"prompts": prompt, "responses": response, "attention_mask": mask},
                     non_tensors={
@@ -350,9 +374,8 @@ def step_verl(work: Path) -> dict[str, Any]:
     return {
         "rows": len(dataset),
         "dataset_keys": sorted(first),
-        "raw_prompt_roles": [m["role"] for m in first.get("raw_prompt", [])]
-        if "raw_prompt" in first
-        else None,
+        "raw_prompt_roles": [m["role"] for m in first["raw_prompt"]] if "raw_prompt" in first else None,
+        "reward_workers": config.reward.num_workers,
         "rewards": rewards,
     }
 
@@ -368,7 +391,9 @@ def step_open_r1(work: Path) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from open_r1_code_reward import OPEN_R1_COMMIT, run_like_the_provider, scripts_for
 
-    data = load_dataset("parquet", data_files=str(work / "exports/open-r1/train.parquet"), split="train")
+    data = load_dataset(
+        "parquet", data_files=str(work / "data/gapforge-open-r1/train.parquet"), split="train"
+    )
     sols = solutions(work)
     rewards: dict[str, list[float]] = {"reference": [], "wrong": []}
     kinds: list[str] = []
