@@ -407,13 +407,14 @@ def test_rewarder_processes_never_exceed_the_host_bound(tmp_path: Path) -> None:
     deadline = time.monotonic() + 300
     while any(proc.poll() is None for proc in procs):
         assert time.monotonic() < deadline, "the rewarder processes did not finish"
+        # the low-level listing carries the labels: no per-container inspect that races removal
         found = [
-            c
-            for c in client.containers.list(all=True, filters={"label": "gapforge.mode=pool"})
-            if (c.labels or {}).get("gapforge.run", "").startswith(prefix)
+            labels["gapforge.run"]
+            for c in client.api.containers(all=True, filters={"label": "gapforge.mode=pool"})
+            if (labels := c.get("Labels") or {}).get("gapforge.run", "").startswith(prefix)
         ]
         peak = max(peak, len(found))
-        seen_runs |= {c.labels["gapforge.run"] for c in found}
+        seen_runs |= set(found)
         time.sleep(0.1)
     for proc in procs:
         out, err = proc.communicate()

@@ -6,7 +6,7 @@ exits, so a crashed trainer worker never keeps a slot. A process takes at least 
 (waiting for it) and up to as many as it wants when they are free, and sizes its sandbox to the
 slots it holds: the containers of all processes together never exceed ``count``.
 
-A process waiting for a slot leaves a ``wait-<pid>`` file; holders that see one give their
+A process waiting for a slot leaves a ``wait-<pid>-<instance>`` file; holders that see one give their
 slots back after their current batch (:meth:`HostSlots.others_waiting`), so eight verl reward
 workers on a two-slot host take turns instead of starving.
 """
@@ -50,7 +50,7 @@ class HostSlots:
         self.directory.mkdir(parents=True, exist_ok=True)
         want = max(1, min(want, self.count))
         deadline = time.monotonic() + timeout_s
-        waiting = self.directory / f"wait-{os.getpid()}"
+        waiting = self.directory / self._wait_name()
         try:
             while True:
                 self._grab(want)
@@ -101,21 +101,23 @@ class HostSlots:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
+    def _wait_name(self) -> str:
+        # per process and instance: two rewarders of one process wait for each other too
+        return f"wait-{os.getpid()}-{id(self)}"
+
     def others_waiting(self) -> bool:
-        """Whether another live process is waiting for a slot."""
+        """Whether another live process (or another rewarder of this one) waits for a slot."""
         try:
             names = os.listdir(self.directory)
         except OSError:
             return False
-        me = os.getpid()
+        mine = self._wait_name()
         for name in names:
-            if not name.startswith("wait-"):
+            if not name.startswith("wait-") or name == mine:
                 continue
             try:
-                pid = int(name[5:])
-            except ValueError:
-                continue
-            if pid == me:
+                pid = int(name.split("-")[1])
+            except (IndexError, ValueError):
                 continue
             try:
                 os.kill(pid, 0)
