@@ -189,6 +189,7 @@ def test_verl_dataset_and_naive_reward_manager(trainers_python: str, work: Path)
     assert {"data_source", "reward_model", "extra_info", "raw_prompt"} <= set(r["dataset_keys"])
     assert r["raw_prompt_roles"] == ["system", "user"]
     assert r["rewards"] == {"reference": [1.0] * n, "wrong": [0.0] * n}
+    assert r["none_score"] == "TypeError"  # an unmeasured score stops verl loudly, as the doc says
 
 
 def test_open_r1_stock_code_reward_scores_every_kind(trainers_python: str, work: Path) -> None:

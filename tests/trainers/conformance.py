@@ -369,9 +369,18 @@ def step_verl(work: Path) -> dict[str, Any]:
                 )
                 out = await manager.run_single(item)
                 rewards[which].append(out["reward_score"])
+                items.append(item)
 
+    items: list[Any] = []
     asyncio.run(run())
+    # What verl does with an unmeasured (None) score: its own batch assembly
+    try:
+        NaiveRewardManager.assemble_rm_scores(DataProto.concat([items[0], items[0]]), [1.0, None])
+        none_score = "accepted"
+    except Exception as exc:  # the type is the observation
+        none_score = type(exc).__name__
     return {
+        "none_score": none_score,
         "rows": len(dataset),
         "dataset_keys": sorted(first),
         "raw_prompt_roles": [m["role"] for m in first["raw_prompt"]] if "raw_prompt" in first else None,
