@@ -5,24 +5,30 @@ Three trainer shapes, one engine (:class:`SandboxRewarder`):
 * TRL ``GRPOTrainer``: :func:`reward_func` (``reward_funcs=[reward_func]``) reads the problem's
   columns (``kind``, ``tests``, ``entry_point``; or ``ground_truth``, ``reward_model``,
   ``verification_info``, ``label``) from its keyword arguments.
-* verl: :func:`compute_score` (``custom_reward_function.name=compute_score``) and
-  :func:`compute_score_batch` for verl's ``batch`` reward manager.
-* OpenRLHF: :func:`openrlhf_reward_func` (point ``--remote_rm_url`` at a file that imports it as
-  ``reward_func``; ``gapforge export --format openrlhf`` writes that file).
+* verl: :func:`compute_score` (``reward.custom_reward_function.name=compute_score``; verl's
+  default ``naive`` reward manager) and :func:`compute_score_batch` for managers that pass lists.
+* OpenRLHF: :func:`openrlhf_reward_func` (point ``--reward.remote_url`` at a file that imports it
+  as ``reward_func``; ``gapforge export --format openrlhf`` writes that file).
 
 Scores: 1.0 when every hidden test passes, else 0.0 (or, with ``fraction``, the share of tests
 passed). A completion without code scores 0.0: that is the policy's failure. An infrastructure
 failure (the sandbox cannot run, or keeps answering ``sandbox_error`` after retries) scores
-``None``, never 0: TRL skips ``None`` rewards; see docs/exports.md for verl and OpenRLHF.
+``None``, never 0: TRL skips ``None`` rewards; see docs/exports.md for verl and OpenRLHF. After
+``max_unmeasured`` such completions in a row scoring raises :class:`RewardsUnmeasured`, which stops
+the training run instead of letting it train on nothing.
 
 Trainers call reward functions synchronously. The rewarder owns a background thread with its
 own event loop and one long-lived sandbox (the warm pool by default), opened on first use and
 closed at exit; a forked child process starts its own. Batches run concurrently (the sandbox's
-admission control bounds parallelism) and identical programs in a batch run once.
+admission control bounds parallelism) and identical programs in a batch run once. All rewarders
+on a host share :class:`~gapforge.sandbox.slots.HostSlots`, so their containers together stay
+within ``GAPFORGE_HOST_SLOTS``.
 
 Environment (for the module-level default rewarder): ``GAPFORGE_REWARD_BACKEND`` (pool, docker,
 local; default pool), ``GAPFORGE_REWARD_CONCURRENCY`` (sandbox slots; default one per core),
-``GAPFORGE_REWARD_MODE`` (binary or fraction; default binary).
+``GAPFORGE_REWARD_MODE`` (binary or fraction; default binary), ``GAPFORGE_REWARD_MAX_UNMEASURED``
+(default 32; 0 = score None forever), ``GAPFORGE_HOST_SLOTS`` (default one per core; 0 = no
+bound) and ``GAPFORGE_HOST_SLOTS_DIR``.
 """
 
 from __future__ import annotations
@@ -653,7 +659,7 @@ def response_of(query: str, prompt: str) -> str:
 def openrlhf_reward_func(
     queries: Sequence[str], prompts: Sequence[str], labels: Sequence[str], **kwargs: Any
 ) -> dict[str, Any]:
-    """OpenRLHF custom reward (``--remote_rm_url reward_func.py``, ``--label_key label``): returns
+    """OpenRLHF custom reward (``--reward.remote_url reward_func.py``, ``--data.label_key label``): returns
     ``{"rewards", "scores", "extra_logs"}``. With torch installed they are float tensors in which an
     unmeasured completion is NaN (OpenRLHF has no "skip" value); without torch, lists with None."""
     responses = [response_of(q, p) for q, p in zip(queries, prompts, strict=True)]
