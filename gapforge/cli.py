@@ -504,22 +504,36 @@ EXPORT_FORMATS = ("verl", "trl", "openrlhf", "open-r1", "sft", "dpo")
 def publish(
     run_dir: Annotated[Path, typer.Argument(help="A run directory from generate/demo.")],
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Default: RUN_DIR/published.")] = None,
-    license_: Annotated[str, typer.Option("--license", help="Licence id for the dataset card.")] = "other",
+    license_: Annotated[
+        str | None,
+        typer.Option(
+            "--license", help="Licence id for the dataset card (default: the config's license, else other)."
+        ),
+    ] = None,
     benchmark: Annotated[
         list[Path] | None, typer.Option(help="Extra benchmark jsonl files to check contamination against.")
     ] = None,
+    test_fraction: Annotated[
+        float,
+        typer.Option(
+            "--test-fraction",
+            help="Hold out this share of problems as a test split (deterministic, by problem).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Publish a run as a Hugging Face dataset: Parquet shards per table plus a dataset card.
 
     Examples:
       gapforge publish demo-out
-      gapforge publish runs/big --out hub/my-dataset --license apache-2.0
+      gapforge publish runs/big --out hub/my-dataset --license apache-2.0 --test-fraction 0.1
     """
     from gapforge.dataset.publish import publish as do_publish
 
     _check_dir(run_dir)
     try:
-        res = do_publish(run_dir, out_dir, license=license_, benchmark_files=benchmark or ())
+        res = do_publish(
+            run_dir, out_dir, license=license_, benchmark_files=benchmark or (), test_fraction=test_fraction
+        )
     except GapforgeError as exc:
         raise _fail(str(exc), EXIT_BAD_INPUT) from None
     rows = ", ".join(f"{k} {v}" for k, v in res.rows.items())

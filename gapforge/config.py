@@ -157,7 +157,7 @@ class SandboxConfig(_Section):
 
 class LoopConfig(_Section):
     max_rounds: int = Field(default=10, ge=1, le=1000)
-    repair_turns: int = Field(default=0, ge=0, le=3)
+    repair_turns: int = Field(default=1, ge=0, le=3)
     validity_runs: int = Field(default=5, ge=1, le=50)
     min_tests: int = Field(default=5, ge=1, le=1000)
     mutation_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
@@ -233,6 +233,9 @@ class RunConfig(_Section):
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)
     seed: int = 0
     name: str = Field(default="gapforge-run", min_length=1, max_length=200)
+    # The published dataset's licence (an SPDX id or a Hugging Face licence tag); None: `other`,
+    # until you set it. `gapforge publish --license` overrides it.
+    license: str | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="before")
     @classmethod
@@ -262,6 +265,7 @@ class RunConfig(_Section):
             mode="json",
             exclude={
                 "name": True,
+                "license": True,
                 "sandbox": {"max_concurrency", "backend"},
                 "roles": {"analyzer", "editor"},
                 "loop": {"speculative_weak"},  # when the weak solver is asked, not what it is asked
@@ -340,6 +344,8 @@ def demo_config(base_url: str) -> RunConfig:
 
     data = {
         "name": "demo",
+        # The demo's problems come from gapforge's own bundled bank: the project's licence.
+        "license": "apache-2.0",
         "roles": {
             "challenger": role("demo-challenger", 1.0),
             "weak": role("demo-weak", 1.0),

@@ -49,7 +49,13 @@ class RewardsUnmeasured(SandboxError):
 
 
 class ModelError(GapforgeError):
-    """An LLM endpoint failed after all retries."""
+    """An LLM endpoint failed after all retries.
+
+    ``unstored_usage`` holds what the failed call's discarded answers cost (a
+    :class:`~gapforge.models.TokenUsage` or None), so no billed token goes uncounted.
+    """
+
+    unstored_usage: object = None
 
 
 class MalformedOutput(ModelError):

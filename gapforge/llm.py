@@ -28,6 +28,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from gapforge.config import RoleConfig
 from gapforge.errors import ConfigError, MalformedOutput, ModelError
+from gapforge.models import Message as Message
 from gapforge.models import TokenUsage
 
 T = TypeVar("T")
@@ -37,17 +38,12 @@ _NO_KEY = "EMPTY"
 _EXCERPT = 300
 
 
-class Message(BaseModel):
-    """One chat message in OpenAI format."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-
 class Completion(BaseModel):
-    """One successful completion: the text and what it cost."""
+    """One successful completion: the text and what it cost.
+
+    ``unstored_usage`` is what the answers retried away before this one cost (empty or truncated
+    completions are billed too); ``call_id`` is set by a caller that recorded the call.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -56,6 +52,9 @@ class Completion(BaseModel):
     usage: TokenUsage = TokenUsage()
     model: str
     latency_s: float = Field(ge=0)
+    system_fingerprint: str | None = None
+    unstored_usage: TokenUsage = TokenUsage()
+    call_id: str | None = None
 
 
 @runtime_checkable
@@ -207,11 +206,13 @@ class _Transient(Exception):
         raw: str = "",
         retry_after: float | None = None,
         cause: BaseException | None = None,
+        usage: TokenUsage | None = None,
     ) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
         self.raw = raw
+        self.usage = usage or TokenUsage()  # what a billed but discarded answer cost
         self.retry_after = retry_after
         self.cause = cause
 
@@ -282,20 +283,27 @@ class OpenAIChatModel:
             reraise=True,
         )
         result: Completion | None = None
+        discarded = TokenUsage()
         try:
             async with self._semaphore:
                 async for attempt in retrying:
                     with attempt:
-                        result = await self._request(messages, seed)
+                        try:
+                            result = await self._request(messages, seed)
+                        except _Transient as exc:
+                            discarded = discarded + exc.usage
+                            raise
         except _Transient as exc:
             self.meter.failures += 1
-            raise self._give_up(exc) from exc.cause
+            error = self._give_up(exc)
+            error.unstored_usage = discarded
+            raise error from exc.cause
         except Exception:  # a cancellation is not a failure of the endpoint
             self.meter.failures += 1
             raise
         assert result is not None
         self.meter.calls += 1
-        return result
+        return result.model_copy(update={"unstored_usage": discarded}) if discarded.total else result
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -358,16 +366,21 @@ class OpenAIChatModel:
                 "truncated",
                 f"the completion hit max_tokens={self.config.max_tokens} ({usage.completion_tokens} tokens)",
                 raw=text,
+                usage=usage,
             )
         if not text.strip():
-            raise _Transient("empty", f"the completion is empty (finish_reason={finish})", raw=text)
+            raise _Transient(
+                "empty", f"the completion is empty (finish_reason={finish})", raw=text, usage=usage
+            )
         served = getattr(response, "model", None)
+        fingerprint = getattr(response, "system_fingerprint", None)
         return Completion(
             text=text,
             finish_reason=finish,
             usage=usage,
             model=served if isinstance(served, str) and served else self.model,
             latency_s=latency,
+            system_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
         )
 
     def _status_error(self, exc: openai.APIStatusError) -> Exception:

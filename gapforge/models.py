@@ -19,6 +19,15 @@ Difficulty = Literal["easy", "medium", "hard"]
 Role = Literal["challenger", "weak", "strong", "reviewer"]
 
 
+class Message(BaseModel):
+    """One chat message in OpenAI format."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
 def content_hash(obj: object, n: int = 16) -> str:
     blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:n]
@@ -55,7 +64,7 @@ class Problem(BaseModel):
     tests: str = Field(min_length=1)
     examples: tuple[Example, ...] = ()
     tags: tuple[str, ...] = ()
-    difficulty: Difficulty = "medium"
+    difficulty: Difficulty | None = None  # the challenger's own label; None when it gave none
 
     @field_validator("entry_point")
     @classmethod
@@ -124,6 +133,12 @@ class TokenUsage(BaseModel):
             completion_tokens=self.completion_tokens + other.completion_tokens,
         )
 
+    def __sub__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            prompt_tokens=max(0, self.prompt_tokens - other.prompt_tokens),
+            completion_tokens=max(0, self.completion_tokens - other.completion_tokens),
+        )
+
     @property
     def total(self) -> int:
         return self.prompt_tokens + self.completion_tokens
@@ -144,6 +159,10 @@ class Attempt(BaseModel):
     result: ExecutionResult | None = None
     infra_error: str | None = None  # set when this attempt could not be measured
     usage: TokenUsage = TokenUsage()
+    call_id: str | None = None  # the model call that produced the completion (calls.jsonl)
+    # The exact messages the solver was sent. Kept in memory for the run store, which stores them
+    # as content-addressed texts (AttemptRecord.prompt), so they are not part of this JSON.
+    messages: tuple[Message, ...] = Field(default=(), exclude=True)
 
     @property
     def measured(self) -> bool:

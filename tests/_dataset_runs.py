@@ -31,18 +31,21 @@ from gapforge.config import demo_config
 from gapforge.dataset.records import (
     AttemptRecord,
     GateSummary,
+    MessageRef,
     ProblemRecord,
     Provenance,
     RoundRecord,
     Seed,
     SeedRecord,
+    TextRecord,
     ValiditySummary,
     utcnow,
 )
 from gapforge.dataset.store import RunStore
-from gapforge.generators import templates
 from gapforge.generators.extract import extract_code
-from gapforge.models import Attempt, Example, Problem, TokenUsage, Verdict
+from gapforge.models import Attempt, Example, Message, Problem, TokenUsage, Verdict
+from gapforge.prompts import prompt_hashes, repair_message, solver_messages, text_id
+from gapforge.prompts.feedback import solver_feedback
 from gapforge.sandbox import ExecutionResult, Limits, Program, Status, open_sandbox
 from gapforge.verifiers.gates import RolloutScore, make_gate
 
@@ -376,7 +379,7 @@ PROVENANCE = Provenance(
     gapforge_version="0.1.0",
     config_hash="",
     models={"challenger": "demo-challenger", "weak": "demo-weak", "strong": "demo-strong"},
-    prompt_hashes=templates.prompt_hashes(),
+    prompt_hashes=prompt_hashes(),
     sandbox_image="gapforge-python-runner:test",
     sandbox_backend="local",
 )
@@ -389,6 +392,35 @@ class _Writer:
         self.backend = backend
         self.prov = PROVENANCE.model_copy(update={"config_hash": store.meta["config_hash"]})
         self.gate = make_gate("prose")
+        self.limits = Limits(cpu_seconds=1.0)
+
+    def refs(self, messages: Sequence[Message]) -> tuple[MessageRef, ...]:
+        """Store the texts as the loop does (once each) and return the references."""
+        out = []
+        for m in messages:
+            self.store.write_text(TextRecord(text_id=text_id(m.content), text=m.content))
+            out.append(MessageRef(role=m.role, text_id=text_id(m.content)))
+        return tuple(out)
+
+    def prompts(self, problem: Problem, attempts: list[Attempt]) -> dict[int, tuple[Message, ...]]:
+        """The messages each attempt was sent: the solver prompt, and for a repair turn the
+        conversation so far with the feedback on the last answer (as the loop builds it)."""
+        out: dict[int, tuple[Message, ...]] = {}
+        by_chain: dict[tuple[str, int], list[Attempt]] = {}
+        for a in attempts:
+            by_chain.setdefault((a.role, a.sample), []).append(a)
+        for chain in by_chain.values():
+            messages = solver_messages(problem, self.limits)
+            for prev, a in zip([None, *chain], chain, strict=False):
+                if prev is not None:
+                    assert prev.result is not None
+                    messages = [
+                        *messages,
+                        Message(role="assistant", content=prev.completion),
+                        repair_message(prev.result.status.value, solver_feedback(problem, prev.result)),
+                    ]
+                out[id(a)] = tuple(messages)
+        return out
 
     def _attempt(self, problem: Problem, role: str, model: str, sample: int, turn: int, code: Any) -> Attempt:
         usage = TokenUsage(prompt_tokens=310 + 40 * turn, completion_tokens=90 + sample)
@@ -459,11 +491,13 @@ class _Writer:
             verdict = verdict or Verdict(decision.outcome.value)
             reason = reason or decision.reason
         assert verdict is not None
+        sent = self.prompts(problem, attempts) if problem is not None else {}
         for a in attempts:
             self.store.write_attempt(
                 AttemptRecord(
                     run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, round=round_no,
                     attempt=a, parent_sample=a.sample if a.turn > 0 else None, provenance=self.prov,
+                    prompt=self.refs(sent[id(a)]),
                 )
             )  # fmt: skip
         usage: dict[str, TokenUsage] = {"challenger": TokenUsage(prompt_tokens=900, completion_tokens=700)}
@@ -477,6 +511,7 @@ class _Writer:
                 static_problems=static_problems, validity=validity, gate=gate,
                 weak_scores=weak_scores, strong_scores=strong_scores, usage=usage,
                 started_at=started, provenance=self.prov,
+                prompt=self.refs([Message(role="system", content="Write problems."), Message(role="user", content=f"Seed topic: {seed.topic}, round {round_no}")]),
             )
         )  # fmt: skip
         self.built.rounds += 1

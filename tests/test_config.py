@@ -80,7 +80,7 @@ def test_defaults() -> None:
     assert cfg.gate.preset == "prose"
     assert cfg.sandbox.backend == "pool"
     assert cfg.sandbox.limits == Limits()
-    assert (cfg.loop.max_rounds, cfg.loop.repair_turns, cfg.loop.validity_runs) == (10, 0, 5)
+    assert (cfg.loop.max_rounds, cfg.loop.repair_turns, cfg.loop.validity_runs) == (10, 1, 5)
     assert (cfg.loop.min_tests, cfg.loop.mutation_threshold, cfg.loop.max_mutants) == (5, 0.7, 20)
     assert cfg.seeds.source == "builtin"
     assert cfg.roles.reviewer is None

@@ -97,9 +97,9 @@ def test_only_finished_seeds_are_published(built: Built, published: Path) -> Non
 def test_card_yaml_header_has_what_the_hub_reads(published: Path) -> None:
     card = (published / "README.md").read_text()
     meta = _front_matter(card)
-    assert meta["license"] == "other"
+    assert meta["license"] == "apache-2.0"  # the run config's `license`
     assert meta["task_categories"] == ["text-generation"]
-    assert "code" in meta["tags"]
+    assert "code" in meta["tags"] and "python" in meta["tags"]
     assert meta["size_categories"] == ["n<1K"]
     configs = {c["config_name"]: c for c in meta["configs"]}
     assert set(configs) == set(TABLE_NAMES)
@@ -117,8 +117,14 @@ def test_card_governance_section_is_computed_from_the_run(published: Path) -> No
         "### Leakage and contamination checks",
         "### Licence",
         "### Known limitations",
+        "### Provenance",
+        "## Columns",
     ):
         assert heading in card
+    # every column of every table is documented
+    for table in TABLE_NAMES:
+        for name in SCHEMAS[table].names:
+            assert f"| `{name}` |" in card, (table, name)
     assert "| too_easy | 2 | 22.2% |" in card  # 2 of the 9 finished rounds
     assert "| malformed | 1 | 11.1% |" in card
     assert "| weak | demo-weak |" in card
@@ -198,7 +204,13 @@ def test_trajectories_carry_the_repair_chain_and_labels(published: Path) -> None
     assert repaired["statuses"] == ["failed", "passed"]
     feedback = repaired["messages"][3]["content"]
     assert "Verdict: failed" in feedback
-    assert "test_duplicates_of_the_max" in feedback  # the failing test's name and error
+    # hidden tests reach the solver as counts and error classes: no name, no assert, no path
+    assert "2 of 6 hidden tests failed: AssertionError x2" in feedback
+    assert "test_duplicates_of_the_max" not in feedback
+    assert "assert" not in feedback and "/tmp" not in feedback
+    assert repaired["messages_source"] == "recorded"
+    assert repaired["problem_accepted"] is True
+    assert len(repaired["attempt_ids"]) == 2
     assert SECOND_BUG.splitlines()[-1].strip() in repaired["messages"][2]["content"]
     assert SECOND_REF.splitlines()[1].strip() in repaired["messages"][4]["content"]
     still_failing = next(t for t in second if t["role"] == "weak" and t["sample"] == 2)
@@ -234,7 +246,9 @@ def test_preference_pairs_pair_a_pass_with_a_failure_of_the_same_problem(publish
     reference = [p for p in pairs if p["chosen_source"] == "reference"]
     assert len(reference) == 8
     assert all(COINS_REF.splitlines()[0] in p["chosen"][0]["content"] for p in reference)
-    assert all("test_greedy_fails" in p["rejected_error"] for p in reference)
+    assert all("hidden tests failed" in p["rejected_error"] for p in reference)
+    assert not any("test_greedy_fails" in p["rejected_error"] for p in reference)
+    assert all(p["problem_accepted"] is False for p in reference)
 
 
 def test_long_output_keeps_its_tail_and_says_so() -> None:
@@ -282,6 +296,7 @@ def test_a_run_without_finished_seeds_publishes_an_empty_card(tmp_path: Path) ->
     from _dataset_runs import config
 
     cfg, h = config()
+    cfg.pop("license")  # a run that never set one
     RunStore.open(tmp_path / "empty", config_hash=h, config=cfg).close()
     result = publish(tmp_path / "empty", tmp_path / "out", humaneval=False)
     assert result.rows == dict.fromkeys(TABLE_NAMES, 0)
@@ -290,6 +305,7 @@ def test_a_run_without_finished_seeds_publishes_an_empty_card(tmp_path: Path) ->
     meta = _front_matter(card)
     assert "configs" not in meta  # no table has rows, so no config to load
     assert meta["license"] == "other"
+    assert "No licence was set" in card
     assert "compared with none" in card
     assert "HumanEval" not in card
 
@@ -298,11 +314,13 @@ def test_a_run_without_finished_seeds_publishes_an_empty_card(tmp_path: Path) ->
 SPREAD = {
     "schema_version": ["record_schema_version"],
     "problem": ["title", "statement", "tests", "reference_solution"],
-    "attempt": ["completion", "code", "status", "test_results", "infra_error", "prompt_tokens"],
+    "attempt": ["completion", "code", "status", "hidden_test_results", "infra_error", "prompt_tokens"],
 }
+ROUND_SPREAD = {"prompt": ["challenger_messages"]}
 ATTEMPT_SPREAD = {
-    "result": ["status", "test_results", "stdout", "stderr"],
+    "result": ["status", "hidden_test_results", "stdout", "stderr"],
     "usage": ["prompt_tokens", "completion_tokens"],
+    "messages": ["prompt"],  # stored as the record's prompt, published resolved
 }
 
 
@@ -313,6 +331,8 @@ def test_every_record_field_has_a_column(model: type[BaseModel], table: str) -> 
     """A field added to a record must get a column (and a round trip), or this fails."""
     names = set(SCHEMAS[table].names)
     spread = {k: v for k, v in SPREAD.items() if not (table == "rounds" and k == "problem")}  # a struct there
+    if table == "rounds":
+        spread |= ROUND_SPREAD
     for name in model.model_fields:
         assert set(spread.get(name, [name])) <= names, f"{model.__name__}.{name} has no column in {table}"
     if model is AttemptRecord:

@@ -16,7 +16,7 @@ from pathlib import Path
 import openai
 import pytest
 
-import gapforge.generators
+import gapforge.prompts
 from gapforge.demo.bank import DEFAULT_TOPICS, FAMILIES, Variant, all_variants, family_by_key, to_problem
 from gapforge.demo.script import (
     DEFAULT_TUNING,
@@ -33,7 +33,7 @@ from gapforge.demo.script import (
 from gapforge.demo.server import DemoServer
 from gapforge.models import Problem
 
-PROMPTS = Path(gapforge.generators.__file__).parent / "prompts"
+PROMPTS = Path(gapforge.prompts.__file__).parent
 FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)
 
 
@@ -67,7 +67,7 @@ def feedback_block(too_easy: int = 0, failed_on_strong: int = 0, invalid: int = 
 def solver_messages(v: Variant) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": prompt("solver_system")},
-        {"role": "user", "content": prompt("solver_user", problem=to_problem(v).solver_view())},
+        {"role": "user", "content": prompt("solver_user", problem=to_problem(v).solver_view(), limits="")},
     ]
 
 

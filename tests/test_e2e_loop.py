@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gapforge.config import RunConfig, demo_config
-from gapforge.dataset.records import AttemptRecord, ProblemRecord, RoundRecord, Seed, SeedRecord
+from gapforge.dataset.records import AttemptRecord, ProblemRecord, RoundRecord, Seed, SeedRecord, TextRecord
 from gapforge.dataset.store import finished_view, read_table
 from gapforge.demo.bank import DEFAULT_TOPICS
 from gapforge.demo.script import DEFAULT_TUNING, Odds, Tuning
@@ -109,9 +109,20 @@ def test_accepted_problem_is_recomputable_from_raw_records(
     for prob in view["problems"]:
         assert isinstance(prob, ProblemRecord)
         assert prob.strong_pass_rate >= 0.65 and prob.weak_pass_rate < 0.5
-        # the rollouts' CPU limit is recorded with the problem, for rewards and verify to reuse
+        # the rollouts' CPU limit is recorded with the problem, for rewards and verify to reuse: at
+        # least the floor, about 4x the reference (fixed from one reference run before the solvers
+        # are asked, so their prompt can state it), and stated in the prompt they were sent
         floor = cfg.sandbox.rollout_cpu_floor_s
-        assert prob.validity.cpu_limit_s == pytest.approx(max(floor, 4 * prob.validity.reference_cpu_s))
+        limit = prob.validity.cpu_limit_s
+        assert limit is not None and floor <= limit <= cfg.sandbox.limits.cpu_seconds
+        assert limit == floor or limit == pytest.approx(4 * prob.validity.reference_cpu_s, rel=0.5)
+        prompts = [
+            a.prompt
+            for a in view["attempts"]
+            if a.attempt.problem_id == prob.problem_id and a.attempt.turn == 0
+        ]
+        texts = {t.text_id: t.text for t in read_table(tmp_path, "texts", TextRecord)}
+        assert all(f"at most {limit:g} s of CPU time" in texts[p[-1].text_id] for p in prompts)
         atts = [
             a.attempt
             for a in view["attempts"]
@@ -204,10 +215,10 @@ class _Hold:
 
     def __init__(
         self, inner: Any, server: DemoServer, *, until: dict[str, int], after: dict[str, int] | None = None,
-        limit_s: float = 15.0,
+        limit_s: float = 15.0, skip: int = 0,
     ) -> None:  # fmt: skip
         self.inner, self.server, self.limit_s = inner, server, limit_s
-        self.until, self.after = until, after or {}
+        self.until, self.after, self.skip = until, after or {}, skip
         self.name = inner.name
         self.came: bool | None = None
         self.runs = 0
@@ -223,7 +234,7 @@ class _Hold:
         return all(counts.get(model, 0) >= n for model, n in want.items())
 
     async def run(self, program: Any, limits: Any = None) -> Any:
-        if self.came is None and self._seen(self.after):
+        if self.came is None and self.runs >= self.skip and self._seen(self.after):
             self.came = False
             deadline = time.monotonic() + self.limit_s
             while time.monotonic() < deadline:
@@ -240,7 +251,9 @@ def test_weak_solver_is_asked_while_the_validity_checks_run(
 ) -> None:
     tuning = dataclasses.replace(DEFAULT_TUNING, flaw_p=0.0)
     with DemoServer(tuning=tuning) as server:
-        held = _Hold(pool_sandbox, server, until={"demo-weak": 1})
+        # the first execution is the reference run that fixes the rollouts' CPU limit (the solver
+        # prompt states it); the validity checks come after it
+        held = _Hold(pool_sandbox, server, until={"demo-weak": 1}, skip=1)
         cfg = config(server.base_url, max_rounds=1)
         summary = run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=held))
     assert held.came is True, "the weak solver was not asked before validity finished"

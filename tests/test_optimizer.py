@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from gapforge import prompts as templates
 from gapforge.config import RunConfig, demo_config
 from gapforge.dataset.records import AttemptRecord, RoundRecord, Seed
 from gapforge.dataset.store import read_table
@@ -29,7 +30,6 @@ from gapforge.demo.meta import (
 )
 from gapforge.demo.server import DemoServer
 from gapforge.errors import RunStoreError
-from gapforge.generators import templates
 from gapforge.generators.optimizer import (
     AUDIT_FILE,
     BEST_FILE,

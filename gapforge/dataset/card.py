@@ -12,24 +12,30 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from gapforge import __version__
 from gapforge.dataset.quality import QualityReport
-from gapforge.dataset.schemas import DATASET_SCHEMA_VERSION, SCHEMAS, TABLE_NAMES
-from gapforge.dataset.tables import USABLE_VERDICTS, Row, RunData
+from gapforge.dataset.schemas import DATASET_SCHEMA_VERSION, SCHEMAS, TABLE_NAMES, column_docs
+from gapforge.dataset.tables import LANGUAGE, USABLE_VERDICTS, Row, RunData
 from gapforge.errors import ConfigError
-from gapforge.generators import templates
-from gapforge.models import Verdict
+from gapforge.models import TokenUsage, Verdict
+from gapforge.prompts import prompt_hashes
+
+# The offline demo server answers with this system fingerprint prefix: its problems are variants
+# from gapforge's bundled, hand-written bank, not model-written.
+DEMO_FINGERPRINT = "gapforge-demo"
 
 TABLE_DOCS = {
     "problems": "accepted problems: statement, signature or I/O contract, hidden tests, reference "
     "solution, weak/strong pass rates, gate decision, validity checks, quality flags",
     "rounds": "every challenger draft with its verdict (accepted, too_easy, failed_on_strong, invalid, "
     "malformed, ambiguous, infra) and the reason",
-    "attempts": "every solver rollout and repair turn: completion, extracted code, sandbox verdict, "
-    "per-test results, capped stdout/stderr, tokens",
-    "trajectories": "chat transcripts problem -> attempt -> execution feedback -> fix, labelled "
-    "`positive` (ends in a pass) or `negative`",
+    "attempts": "every solver rollout and repair turn: the prompt it was sent, completion, extracted code, "
+    "sandbox verdict, the feedback a repair turn was shown, per-test detail for analysts, capped "
+    "stdout/stderr, tokens",
+    "trajectories": "chat transcripts problem -> attempt -> execution feedback -> fix, exactly as sent, "
+    "labelled `positive` (ends in a pass) or `negative`",
     "preferences": "DPO pairs: a passing (chosen) and a failing (rejected) solution of the same problem, "
     "with the rejected one's verdict and error output",
 }
@@ -50,6 +56,8 @@ def _q(s: str) -> str:
 def yaml_header(
     *, license: str, pretty_name: str, n_problems: int, files: Mapping[str, Sequence[str]]
 ) -> str:
+    """The Hub's metadata. ``files`` lists each table's shards (``data/<table>/<split>-….parquet``);
+    every split that has shards becomes a data file of the table's config."""
     lines = [
         "---",
         f"license: {_q(license)}",
@@ -61,7 +69,14 @@ def yaml_header(
         "tags:",
         *[
             f"- {t}"
-            for t in ("code", "synthetic", "reinforcement-learning", "verifiable-rewards", "gapforge")
+            for t in (
+                "code",
+                LANGUAGE,
+                "synthetic",
+                "reinforcement-learning",
+                "verifiable-rewards",
+                "gapforge",
+            )
         ],
         "size_categories:",
         f"- {size_category(n_problems)}",
@@ -72,17 +87,20 @@ def yaml_header(
             continue  # an empty table has no shard, so no config (datasets cannot load 0-row files)
         if first:
             lines.append("configs:")
-        lines += [
-            f"- config_name: {table}",
-            "  data_files:",
-            "  - split: train",
-            f"    path: {_q(f'data/{table}/train-*.parquet')}",
-        ]
+        lines += [f"- config_name: {table}", "  data_files:"]
+        for split in splits_of(files.get(table, ())):
+            lines += [f"  - split: {split}", f"    path: {_q(f'data/{table}/{split}-*.parquet')}"]
         if first:
             lines.append("  default: true")
             first = False
     lines.append("---")
     return "\n".join(lines) + "\n"
+
+
+def splits_of(shards: Sequence[str]) -> list[str]:
+    """The splits a table's shard paths hold, train first."""
+    found = {path.rsplit("/", 1)[-1].split("-", 1)[0] for path in shards}
+    return sorted(found, key=lambda s: (s != "train", s))
 
 
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -170,24 +188,137 @@ def render_card(
         "",
     ]
     out += _sources(data)
+    out += _provenance(data)
     out += _models(data)
     out += _gate(data, cfg)
     out += _rejections(data, verdicts)
     out += _leakage(quality, counts["problems"])
+    out += _tokens(data)
+    out += _licence(data, license, bool(quality.benchmarks))
+    out += _limitations(data, cfg)
+    out += _columns()
+    return "\n".join(out).rstrip() + "\n"
+
+
+def problem_source(data: RunData) -> str:
+    """``demo-bank``, ``model`` or ``unrecorded``, from the challenger calls the run recorded."""
+    calls = [c for c in data.all_calls if c.role == "challenger" and c.error is None]
+    if not calls:
+        return "unrecorded"
+    if all((c.system_fingerprint or "").startswith(DEMO_FINGERPRINT) for c in calls):
+        return "demo-bank"
+    return "model"
+
+
+def _endpoint(url: object) -> str:
+    """An endpoint as the card may show it: scheme, host, port and path; never credentials or a
+    query string (keys are sometimes passed there)."""
+    if not isinstance(url, str):
+        return "(unknown)"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}" if parts.scheme else "(unknown)"
+
+
+def _provenance(data: RunData) -> list[str]:
+    source = problem_source(data)
+    served: dict[str, set[str]] = {}
+    for c in data.all_calls:
+        if c.error is None:
+            served.setdefault(c.role, set()).add(c.served_model or c.model)
+    if source == "demo-bank":
+        origin = (
+            "The problems come from gapforge's bundled demo bank: hand-written problems, served by the "
+            "offline demo model server in the role of the challenger (its answers carry the system "
+            f"fingerprint `{DEMO_FINGERPRINT}-…`). The solvers' answers are the demo server's scripted "
+            "ones. This is a demonstration dataset, not model-written data."
+        )
+    elif source == "model":
+        origin = "The problems were written by the challenger model(s) listed below, as recorded per call."
+    else:
+        origin = (
+            "This run was written before gapforge recorded model calls, so who wrote the problems is "
+            "known only from the run's configuration (below)."
+        )
+    roles = data.config.get("roles") if isinstance(data.config.get("roles"), dict) else {}
+    assert isinstance(roles, dict)
+    rows = []
+    for role, rc in sorted(roles.items()):
+        if isinstance(rc, dict):
+            answered = ", ".join(sorted(served.get(role, ()))) or "(not recorded)"
+            rows.append((role, rc.get("model", "?"), answered, _endpoint(rc.get("base_url"))))
+    out = ["### Provenance", "", origin, ""]
+    out += _md_table(["role", "model asked for", "model that answered", "endpoint"], rows)
     out += [
-        "### Licence",
         "",
-        f"Released under `{license}`. The problems, tests and solutions were written by the models "
-        "listed above; check that their terms of use allow your use of generated data."
-        + (
-            " The benchmark data used for the contamination check is not redistributed here."
-            if quality.benchmarks
-            else ""
-        ),
+        f"Messages: {'recorded as sent' if data.messages_recorded else 'rebuilt at publication'}; "
+        f"{len(data.all_calls)} model calls recorded. API keys are never recorded.",
         "",
     ]
-    out += _limitations(data, cfg)
-    return "\n".join(out).rstrip() + "\n"
+    return out
+
+
+def _tokens(data: RunData) -> list[str]:
+    stored: dict[str, TokenUsage] = {}
+    unstored: dict[str, TokenUsage] = {}
+    for c in data.all_calls:
+        stored[c.role] = stored.get(c.role, TokenUsage()) + (c.usage - c.unstored_usage)
+        unstored[c.role] = unstored.get(c.role, TokenUsage()) + c.unstored_usage
+    if not stored:
+        return []
+    rows = [
+        (
+            role,
+            f"{stored[role].total:,}",
+            f"{unstored[role].total:,}",
+            f"{(stored[role] + unstored[role]).total:,}",
+        )
+        for role in sorted(stored)
+    ]
+    total_s = sum((u.total for u in stored.values()), 0)
+    total_u = sum((u.total for u in unstored.values()), 0)
+    rows.append(("total", f"{total_s:,}", f"{total_u:,}", f"{total_s + total_u:,}"))
+    out = [
+        "### Tokens",
+        "",
+        "Every call of the run, seeds redone after an interruption included. *Unstored*: answers "
+        "the client discarded and retried (empty or cut off at max_tokens); billed, but kept nowhere.",
+        "",
+    ]
+    out += _md_table(["role", "tokens of stored answers", "tokens of unstored answers", "billed"], rows)
+    out.append("")
+    return out
+
+
+def _licence(data: RunData, license: str, benchmarks: bool) -> list[str]:
+    source = problem_source(data)
+    if source == "demo-bank":
+        text = (
+            f"Released under `{license}`. The problems, tests and solutions are gapforge's own bundled "
+            "demo bank, under gapforge's licence."
+        )
+    else:
+        text = (
+            f"Released under `{license}`. The problems, tests and solutions were written by the models "
+            "listed above; check that their terms of use allow your use of generated data."
+        )
+    if license == "other":
+        text += " No licence was set: set `license` in the run config or pass `gapforge publish --license`."
+    if benchmarks:
+        text += " The benchmark data used for the contamination check is not redistributed here."
+    return ["### Licence", "", text, ""]
+
+
+def _columns() -> list[str]:
+    out = ["## Columns", ""]
+    for table in TABLE_NAMES:
+        out += [f"### `{table}`", ""]
+        out += _md_table(
+            ["column", "type", "meaning"], [(f"`{n}`", f"`{t}`", d) for n, t, d in column_docs(table)]
+        )
+        out.append("")
+    return out
 
 
 def _sources(data: RunData) -> list[str]:
@@ -231,7 +362,7 @@ def _models(data: RunData) -> list[str]:
         images.add(p.sandbox_image or "(unknown)")
         backends.add(p.sandbox_backend)
         versions.add(p.gapforge_version)
-    current = templates.prompt_hashes()
+    current = prompt_hashes()
     out = ["### Models and prompts", ""]
     out += _md_table(["role", "model"], [(r, ", ".join(sorted(m))) for r, m in sorted(models.items())])
     out += ["", "Prompt templates (sha256 prefix of the exact text; solvers share one neutral prompt):", ""]
@@ -360,6 +491,12 @@ def _limitations(data: RunData, cfg: Mapping[str, Any]) -> list[str]:
         "comparison with the rules stated in each problem's `io_contract`.",
         "- Contamination checks are lexical (shingle overlap); a paraphrased benchmark problem can pass them.",
         "- stdout/stderr in `attempts` keep their last 8000 characters (`output_capped`).",
+        "- Timeouts: a solution is judged under the CPU limit stated in its prompt (max(rollout floor, "
+        "4x the reference's CPU time), recorded as `validity.cpu_limit_s`); one that exceeds it is "
+        "labelled `timeout` and scores 0, like a wrong answer.",
+        "- `attempts.hidden_test_results` quotes hidden tests (inputs, expected values): it is for "
+        "analysts. The texts models train on (`trajectories`, `preferences`) show hidden tests only as "
+        "counts and error classes.",
     ]
     gate = cfg.get("gate")
     if isinstance(gate, dict) and gate.get("preset") == "deployed":
@@ -367,14 +504,12 @@ def _limitations(data: RunData, cfg: Mapping[str, Any]) -> list[str]:
             "- The `deployed` gate's strong-mean ceiling rejects problems a strong solver always solves, "
             "since an execution score of a correct program is 1.0."
         )
-    current = templates.prompt_hashes()
-    rebuilt = ("solver_system", "solver_user", "repair_user")  # the texts trajectories are rebuilt from
-    if any(
-        rec.provenance.prompt_hashes.get(n, current[n]) != current[n] for rec in data.rounds for n in rebuilt
-    ):
+    if not data.messages_recorded:
         out.append(
-            "- The solver prompt used by this run differs from the one in the gapforge that published it; "
-            "the `messages`/`prompt` columns are rebuilt with the publishing version's text."
+            "- This run was written before gapforge recorded the messages its models were sent: the "
+            "`messages`/`prompt` columns are rebuilt with the publishing version's solver prompt "
+            "(`messages_source = rebuilt`), and repair feedback with only the hidden tests' counts "
+            "and error classes."
         )
     out.append("")
     return out

@@ -37,7 +37,6 @@ from gapforge.dataset.publish import load_rows
 from gapforge.dataset.schemas import MESSAGES
 from gapforge.dataset.tables import Row, problem_from_struct, prompt_messages
 from gapforge.errors import ConfigError
-from gapforge.generators import templates
 from gapforge.sandbox import Kind
 
 Format = Literal["verl", "trl", "openrlhf", "open-r1", "sft", "dpo"]
@@ -159,7 +158,9 @@ def ground_truth(row: Row) -> dict[str, Any]:
 
 
 def _messages(row: Row, system_prompt: bool) -> list[Row]:
-    msgs = prompt_messages(problem_from_struct(row))
+    # The solver prompt the problem's pass rates were measured with, as recorded; rebuilt only for
+    # datasets published before prompts were recorded.
+    msgs = [dict(m) for m in row.get("prompt") or prompt_messages(problem_from_struct(row))]
     return msgs if system_prompt else [m for m in msgs if m["role"] != "system"]
 
 
@@ -307,10 +308,9 @@ def self_check_script(tests: str, problem_id: str, cpu_limit_s: float | None) ->
 
 
 def open_r1_rows(problems: Sequence[Row], *, data_source: str) -> list[Row]:
-    user = templates.load("solver_user")
     rows = []
     for p in problems:
-        text = user.format(problem=problem_from_struct(p).solver_view())
+        text = _messages(p, system_prompt=False)[-1]["content"]
         if p["kind"] == "function":
             text = f"{text}\n\n{SELF_CHECK_INSTRUCTION}"
         validity = p.get("validity") or {}

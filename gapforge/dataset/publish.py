@@ -12,6 +12,7 @@ shards with pandas or pyarrow. Reading back: :func:`read_published` gives the ro
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -52,7 +53,19 @@ def shard_name(index: int, total: int, split: str = SPLIT) -> str:
     return f"{split}-{index:05d}-of-{total:05d}.parquet"
 
 
-def write_shards(table: str, rows: Sequence[Row], directory: Path, max_rows: int) -> list[Path]:
+def split_of(problem_id: str | None, test_fraction: float) -> str:
+    """``test`` for a deterministic ``test_fraction`` of problems (by a hash of the problem id),
+    ``train`` for the rest: every row of a problem lands in the same split, in every table, on
+    every publication."""
+    if not problem_id or test_fraction <= 0:
+        return SPLIT
+    bucket = int(hashlib.sha256(problem_id.encode()).hexdigest()[:8], 16) / 16**8
+    return "test" if bucket < test_fraction else SPLIT
+
+
+def write_shards(
+    table: str, rows: Sequence[Row], directory: Path, max_rows: int, split: str = SPLIT
+) -> list[Path]:
     """A table's rows as Parquet shards of at most ``max_rows`` rows; none when there are no rows
     (``datasets`` cannot load a zero-row Parquet file)."""
     if max_rows < 1:
@@ -64,7 +77,7 @@ def write_shards(table: str, rows: Sequence[Row], directory: Path, max_rows: int
     paths = []
     for i in range(total):
         chunk = list(rows[i * max_rows : (i + 1) * max_rows])
-        path = directory / shard_name(i, total)
+        path = directory / shard_name(i, total, split)
         pq.write_table(to_table(table, chunk), path, compression="zstd")
         paths.append(path)
     return paths
@@ -75,17 +88,25 @@ def publish(
     out_dir: str | Path | None = None,
     *,
     max_rows_per_shard: int = DEFAULT_SHARD_ROWS,
-    license: str = "other",
+    license: str | None = None,
     pretty_name: str | None = None,
     benchmark_files: Iterable[str | Path] = (),
     humaneval: bool = True,
+    test_fraction: float = 0.0,
 ) -> PublishResult:
     """Build the published dataset of ``run_dir`` (finished seeds only) in ``out_dir`` (default
     ``run_dir/published``). A previous publication there is replaced; a directory that holds other
-    things is refused rather than overwritten."""
+    things is refused rather than overwritten.
+
+    ``license``: the card's licence (default: the run config's ``license``, else ``other``).
+    ``test_fraction``: hold out that share of problems, with every row about them, as a ``test``
+    split (deterministic, by problem id)."""
+    if not 0.0 <= test_fraction < 1.0:
+        raise ConfigError(f"--test-fraction must be in [0, 1), got {test_fraction}")
     run_dir = Path(run_dir)
     out = Path(out_dir) if out_dir is not None else run_dir / "published"
     data = load_run(run_dir)
+    license = license or str(data.config.get("license") or "other")
     quality = check_problems(data.problems, benchmark_files=benchmark_files, humaneval=humaneval)
     rows = build_rows(data, quality)
     _check_target(out)
@@ -94,9 +115,16 @@ def publish(
     staging.mkdir()
     try:
         files: dict[str, list[str]] = {}
+        splits: dict[str, dict[str, int]] = {}
         for table in TABLE_NAMES:
-            written = write_shards(table, rows[table], staging / "data" / table, max_rows_per_shard)
-            files[table] = [p.relative_to(staging).as_posix() for p in written]
+            by_split: dict[str, list[Row]] = {}
+            for row in rows[table]:
+                by_split.setdefault(split_of(row.get("problem_id"), test_fraction), []).append(row)
+            files[table] = []
+            splits[table] = {name: len(part) for name, part in sorted(by_split.items())}
+            for name, part in sorted(by_split.items()):
+                written = write_shards(table, part, staging / "data" / table, max_rows_per_shard, name)
+                files[table] += [p.relative_to(staging).as_posix() for p in written]
         card = render_card(data, rows, quality, files, license=license, pretty_name=pretty_name)
         (staging / "README.md").write_text(card, encoding="utf-8")
         manifest = {
@@ -107,7 +135,10 @@ def publish(
             "run_id": data.meta.get("run_id"),
             "config_hash": data.meta.get("config_hash"),
             "split": SPLIT,
-            "tables": {t: {"rows": len(rows[t]), "files": files[t]} for t in TABLE_NAMES},
+            "test_fraction": test_fraction,
+            "tables": {
+                t: {"rows": len(rows[t]), "splits": splits[t], "files": files[t]} for t in TABLE_NAMES
+            },
             "columns": schema_summary(),
             # What `gapforge verify` needs to recompute the gate; never endpoints or keys.
             "config": {k: data.config[k] for k in ("gate", "sandbox", "loop") if k in data.config},

@@ -8,16 +8,83 @@ into Parquet tables and trainer formats.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gapforge.models import Attempt, Problem, TokenUsage, Verdict
+from gapforge.models import Attempt, Problem, TokenUsage, Verdict, content_hash
 
-SCHEMA_VERSION = 1
+# 2: model calls and message texts are recorded (calls.jsonl, texts.jsonl; prompts on rounds and
+# attempts). Records of version 1 still read: their messages are rebuilt when published.
+SCHEMA_VERSION = 2
 
 
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def round_id(run_id: str, epoch: int, seed_id: str, round_no: int) -> str:
+    """The join key of a round (and of every attempt, trajectory and pair that came from it)."""
+    return "r-" + content_hash([run_id, epoch, seed_id, round_no])
+
+
+def attempt_id(
+    run_id: str, epoch: int, seed_id: str, round_no: int, role: str, sample: int, turn: int
+) -> str:
+    return "a-" + content_hash([run_id, epoch, seed_id, round_no, role, sample, turn])
+
+
+class MessageRef(BaseModel):
+    """One chat message as stored: its role and the content address of its text
+    (``records/texts.jsonl``), so each distinct text (a system prompt, a problem's prompt) is
+    stored once however many calls sent it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Literal["system", "user", "assistant"]
+    text_id: str
+
+
+class TextRecord(BaseModel):
+    """A message text, stored once, keyed by its content address."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text_id: str
+    text: str
+
+
+class CallRecord(BaseModel):
+    """One model call as it happened: the exact messages sent, the raw answer, what it cost.
+
+    Written the moment the answer arrives (or the call fails after its retries), whether or not the
+    answer is used: a speculative weak answer for a draft that turned out invalid is kept here.
+    ``unstored_usage`` counts answers the client discarded and retried (empty, truncated): billed,
+    never shown to anyone.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    epoch: int
+    seed_id: str
+    round: int
+    call_id: str
+    role: str  # challenger | weak | strong | reviewer
+    purpose: str  # challenge | solve | repair | review
+    model: str  # the model name the run asked for
+    served_model: str = ""  # the name the endpoint answered with
+    system_fingerprint: str | None = None
+    messages: tuple[MessageRef, ...]
+    request_seed: int | None = None
+    output: str = ""  # the raw completion text (empty when the call failed)
+    finish_reason: str = ""
+    error: str | None = None  # set when the call failed after its retries
+    usage: TokenUsage = TokenUsage()
+    unstored_usage: TokenUsage = TokenUsage()
+    latency_s: float = 0.0
+    created_at: str = Field(default_factory=utcnow)
 
 
 class Provenance(BaseModel):
@@ -87,7 +154,9 @@ class RoundRecord(BaseModel):
     reason: str
     problem: Problem | None = None  # None when the draft could not be parsed
     problem_id: str | None = None
-    raw_output: str = ""  # the challenger's text when it was malformed (capped)
+    raw_output: str = ""  # the challenger's last answer as it came (capped)
+    prompt: tuple[MessageRef, ...] = ()  # the challenger's messages for this round (texts.jsonl)
+    call_ids: tuple[str, ...] = ()  # every model call of this round (calls.jsonl)
     static_problems: tuple[str, ...] = ()
     validity: ValiditySummary | None = None
     gate: GateSummary | None = None
@@ -95,6 +164,8 @@ class RoundRecord(BaseModel):
     strong_scores: tuple[float | None, ...] = ()
     review: str | None = None
     usage: dict[str, TokenUsage] = Field(default_factory=dict)  # role -> tokens spent in this round
+    # role -> tokens of answers that are stored nowhere (retried empty/truncated), part of usage
+    unstored_usage: dict[str, TokenUsage] = Field(default_factory=dict)
     started_at: str
     finished_at: str = Field(default_factory=utcnow)
     provenance: Provenance
@@ -112,6 +183,7 @@ class AttemptRecord(BaseModel):
     round: int
     attempt: Attempt
     parent_sample: int | None = None  # for repair turns: the rollout being repaired
+    prompt: tuple[MessageRef, ...] = ()  # the exact messages the solver was sent (texts.jsonl)
     created_at: str = Field(default_factory=utcnow)
     provenance: Provenance
 

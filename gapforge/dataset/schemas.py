@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-DATASET_SCHEMA_VERSION = 1
+# 2: attempts.test_results renamed hidden_test_results; join keys, recorded prompts, docs per column.
+DATASET_SCHEMA_VERSION = 2
 TABLE_NAMES: tuple[str, ...] = ("problems", "rounds", "attempts", "trajectories", "preferences")
 
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
@@ -89,12 +90,47 @@ PROBLEM = pa.struct(
     ]
 )
 
-_PROBLEM_FIELDS: list[tuple[str, pa.DataType]] = [(f.name, f.type) for f in PROBLEM]
+PROBLEM_DOCS = {
+    "title": "the problem's title",
+    "statement": "the statement solvers see",
+    "kind": "`function` (tests call an entry point) or `stdio` (a program reads stdin, writes stdout)",
+    "entry_point": "function problems: the function solvers must define",
+    "signature": "function problems: its signature",
+    "io_contract": "stdio problems: input/output formats and comparison rules",
+    "reference_solution": "the challenger's solution; passes every hidden test on every validity run",
+    "tests": "the hidden tests (a pytest module, or JSON stdin/stdout cases); never shown to solvers",
+    "examples": "public examples shown in the statement",
+    "tags": "the challenger's tags",
+    "difficulty": "the challenger's own difficulty label; null when it gave none (see measured_difficulty)",
+}
+_PROBLEM_FIELDS: list[tuple[str, pa.DataType, str]] = [
+    (f.name, f.type, PROBLEM_DOCS[f.name]) for f in PROBLEM
+]
+Column = tuple[str, pa.DataType, str]
+
+# Columns several tables share.
+RUN_ID: Column = ("run_id", pa.string(), "the run (one `gapforge generate` output directory)")
+ROUND_ID: Column = ("round_id", pa.string(), "join key of the round (rounds.round_id)")
+PROBLEM_ID: Column = (
+    "problem_id",
+    pa.string(),
+    "content hash of the problem; join key (problems.problem_id)",
+)
+SEED_ID: Column = ("seed_id", pa.string(), "the seed the round grew from")
+ROUND: Column = ("round", pa.int32(), "round number within the seed (1 = first draft)")
+EPOCH: Column = ("epoch", pa.int32(), "which process run of the run directory wrote the record")
+PROVENANCE_COL: Column = (
+    "provenance",
+    PROVENANCE,
+    "gapforge version, config hash, models by role, prompt hashes, sandbox image and backend",
+)
+RECORD_VERSION: Column = ("record_schema_version", pa.int32(), "version of the run-store record it came from")
+LANGUAGE: Column = ("language", pa.string(), "programming language of the problem and solutions")
 
 
-def _schema(table: str, fields: list[tuple[str, pa.DataType]], description: str) -> pa.Schema:
+def _schema(table: str, fields: list[Column], description: str) -> pa.Schema:
     return pa.schema(
-        fields,
+        [pa.field(name, dtype, metadata={"description": doc}) for name, dtype, doc in fields],
         metadata={
             "gapforge.table": table,
             "gapforge.schema_version": str(DATASET_SCHEMA_VERSION),
@@ -103,57 +139,83 @@ def _schema(table: str, fields: list[tuple[str, pa.DataType]], description: str)
     )
 
 
+def column_docs(table: str) -> list[tuple[str, str, str]]:
+    """(column, Arrow type, description) for each column of a table, for the dataset card."""
+    return [
+        (f.name, str(f.type), (f.metadata or {}).get(b"description", b"").decode()) for f in schema_for(table)
+    ]
+
+
 PROBLEMS_SCHEMA = _schema(
     "problems",
     [
-        ("problem_id", pa.string()),
+        PROBLEM_ID,
+        ROUND_ID,
         *_PROBLEM_FIELDS,
-        ("num_tests", pa.int32()),
-        ("seed_id", pa.string()),
-        ("seed_topic", pa.string()),
-        ("round", pa.int32()),
-        ("rounds_used", pa.int32()),
-        ("weak_pass_rate", pa.float64()),
-        ("strong_pass_rate", pa.float64()),
-        ("weak_scores", SCORES),
-        ("strong_scores", SCORES),
-        ("gate", GATE),
-        ("validity", VALIDITY),
-        ("flags", STRINGS),  # short codes: near_duplicate, contamination (flagged, never deleted)
-        ("flag_details", pa.list_(FLAG)),
-        ("run_id", pa.string()),
-        ("epoch", pa.int32()),
-        ("created_at", pa.string()),
-        ("provenance", PROVENANCE),
-        ("record_schema_version", pa.int32()),
+        LANGUAGE,
+        ("prompt", MESSAGES, "the exact solver prompt (system + user) the pass rates were measured with"),
+        ("num_tests", pa.int32(), "number of hidden tests (test functions and literal parametrize cases)"),
+        SEED_ID,
+        ("seed_topic", pa.string(), "the seed's topic"),
+        ROUND,
+        ("rounds_used", pa.int32(), "rounds the seed took to reach this problem"),
+        ("weak_pass_rate", pa.float64(), "share of measured weak rollouts that passed every hidden test"),
+        ("strong_pass_rate", pa.float64(), "share of measured strong rollouts that passed every hidden test"),
+        ("solve_rate", pa.float64(), "mean of weak_pass_rate and strong_pass_rate"),
+        (
+            "measured_difficulty",
+            pa.string(),
+            "from solve_rate: easy >= 0.6 > medium >= 0.4 > hard; relative to the run's two solvers",
+        ),
+        ("weak_scores", SCORES, "each weak rollout's score: 1.0 pass, 0.0 fail, null unmeasured"),
+        ("strong_scores", SCORES, "each strong rollout's score: 1.0 pass, 0.0 fail, null unmeasured"),
+        ("gate", GATE, "the gap gate's decision, recomputable from the rollouts"),
+        ("validity", VALIDITY, "validity checks; cpu_limit_s is the CPU limit rollouts were judged under"),
+        ("flags", STRINGS, "quality flags: near_duplicate, contamination (flagged, never deleted)"),
+        ("flag_details", pa.list_(FLAG), "what each flag matched and how closely"),
+        RUN_ID,
+        EPOCH,
+        ("created_at", pa.string(), "when the problem was accepted (UTC, ISO 8601)"),
+        PROVENANCE_COL,
+        RECORD_VERSION,
     ],
     "accepted problems with hidden tests, reference solution, pass rates, gate and quality flags",
 )
 
+USAGE_DOC = "tokens by role: every billed token of the round, discarded answers included"
+
 ROUNDS_SCHEMA = _schema(
     "rounds",
     [
-        ("run_id", pa.string()),
-        ("seed_id", pa.string()),
-        ("round", pa.int32()),
-        ("verdict", pa.string()),
-        ("reason", pa.string()),
-        ("problem_id", pa.string()),
-        ("title", pa.string()),  # problem.title, flat for browsing
-        ("problem", PROBLEM),
-        ("raw_output", pa.string()),
-        ("static_problems", STRINGS),
-        ("validity", VALIDITY),
-        ("gate", GATE),
-        ("weak_scores", SCORES),
-        ("strong_scores", SCORES),
-        ("review", pa.string()),
-        ("usage", USAGE),
-        ("started_at", pa.string()),
-        ("finished_at", pa.string()),
-        ("epoch", pa.int32()),
-        ("provenance", PROVENANCE),
-        ("record_schema_version", pa.int32()),
+        RUN_ID,
+        ROUND_ID,
+        SEED_ID,
+        ROUND,
+        (
+            "verdict",
+            pa.string(),
+            "accepted, too_easy, failed_on_strong, invalid, malformed, ambiguous or infra",
+        ),
+        ("reason", pa.string(), "why, in words (the gate's numbers, the failed check)"),
+        ("problem_id", pa.string(), "the draft's problem id; null when the draft could not be parsed"),
+        ("title", pa.string(), "problem.title, flat for browsing"),
+        ("problem", PROBLEM, "the whole draft as the challenger wrote it; null when unparseable"),
+        ("challenger_messages", MESSAGES, "the exact messages the challenger was sent (null: not recorded)"),
+        ("raw_output", pa.string(), "the challenger's last answer as it came (capped at 20,000 characters)"),
+        ("static_problems", STRINGS, "what the static checks found"),
+        ("validity", VALIDITY, "the sandbox validity checks (null when not reached)"),
+        ("gate", GATE, "the gap gate's decision (null when not reached)"),
+        ("weak_scores", SCORES, "each weak rollout's score: 1.0 pass, 0.0 fail, null unmeasured"),
+        ("strong_scores", SCORES, "each strong rollout's score (empty when the strong solver was not asked)"),
+        ("review", pa.string(), "the reviewer's reason, when it was asked"),
+        ("usage", USAGE, USAGE_DOC),
+        ("unstored_usage", USAGE, "of usage: answers stored nowhere (empty or truncated ones retried away)"),
+        ("call_ids", STRINGS, "the model calls of the round, in the run store's records/calls.jsonl"),
+        ("started_at", pa.string(), "UTC, ISO 8601"),
+        ("finished_at", pa.string(), "UTC, ISO 8601"),
+        EPOCH,
+        PROVENANCE_COL,
+        RECORD_VERSION,
     ],
     "every challenger draft with its verdict and the reason",
 )
@@ -161,38 +223,57 @@ ROUNDS_SCHEMA = _schema(
 ATTEMPTS_SCHEMA = _schema(
     "attempts",
     [
-        ("run_id", pa.string()),
-        ("seed_id", pa.string()),
-        ("round", pa.int32()),
-        ("problem_id", pa.string()),
-        ("role", pa.string()),
-        ("model", pa.string()),
-        ("sample", pa.int32()),
-        ("turn", pa.int32()),  # 0 = rollout, >= 1 = repair turn
-        ("parent_sample", pa.int32()),
-        ("completion", pa.string()),
-        ("code", pa.string()),
-        ("status", pa.string()),  # null when the attempt has no execution result
-        ("score", pa.float64()),  # 1.0 all tests passed, 0.0 otherwise, null = unmeasured
-        ("fraction_passed", pa.float64()),
-        ("tests_passed", pa.int32()),
-        ("tests_total", pa.int32()),
-        ("test_results", pa.list_(TEST_RESULT)),
-        ("stdout", pa.string()),
-        ("stderr", pa.string()),
-        ("output_truncated", pa.bool_()),  # the sandbox capped the output at the source
-        ("output_capped", pa.bool_()),  # this table keeps only the tail of stdout/stderr
-        ("cpu_s", pa.float64()),
-        ("wall_s", pa.float64()),
-        ("result_message", pa.string()),
-        ("backend", pa.string()),
-        ("infra_error", pa.string()),
-        ("prompt_tokens", pa.int64()),
-        ("completion_tokens", pa.int64()),
-        ("created_at", pa.string()),
-        ("epoch", pa.int32()),
-        ("provenance", PROVENANCE),
-        ("record_schema_version", pa.int32()),
+        RUN_ID,
+        ("attempt_id", pa.string(), "join key of the attempt"),
+        ROUND_ID,
+        ("call_id", pa.string(), "the model call that produced the completion (null: not recorded)"),
+        SEED_ID,
+        ROUND,
+        PROBLEM_ID,
+        ("role", pa.string(), "weak or strong"),
+        ("model", pa.string(), "the solver model"),
+        ("sample", pa.int32(), "rollout number within the role"),
+        ("turn", pa.int32(), "0 = rollout, >= 1 = repair turn"),
+        ("parent_sample", pa.int32(), "repair turns: the rollout being repaired"),
+        ("prompt", MESSAGES, "the exact messages the solver was sent (null: not recorded)"),
+        ("completion", pa.string(), "the solver's raw answer"),
+        ("code", pa.string(), "the code extracted from it (null: none found)"),
+        ("status", pa.string(), "the sandbox verdict; null when the attempt has no execution result"),
+        ("score", pa.float64(), "1.0 all hidden tests passed, 0.0 otherwise, null = unmeasured"),
+        ("fraction_passed", pa.float64(), "share of hidden tests passed (null = unmeasured)"),
+        ("tests_passed", pa.int32(), "hidden tests passed"),
+        ("tests_total", pa.int32(), "hidden tests run"),
+        (
+            "hidden_summary",
+            pa.string(),
+            "what a solver may learn of the failure: counts and error classes of the failing hidden tests",
+        ),
+        (
+            "feedback",
+            pa.string(),
+            "the execution feedback the next repair turn was shown, exactly (null: no turn followed)",
+        ),
+        (
+            "hidden_test_results",
+            pa.list_(TEST_RESULT),
+            "ANALYSTS ONLY: each hidden test's name, status and message, which can quote hidden inputs "
+            "and expected values; never train a solver on it",
+        ),
+        ("stdout", pa.string(), "the program's stdout (its last 8,000 characters)"),
+        ("stderr", pa.string(), "the run's stderr (its last 8,000 characters)"),
+        ("output_truncated", pa.bool_(), "the sandbox capped the output at the source"),
+        ("output_capped", pa.bool_(), "this table keeps only the tail of stdout/stderr"),
+        ("cpu_s", pa.float64(), "CPU seconds the program used"),
+        ("wall_s", pa.float64(), "wall seconds of the execution"),
+        ("result_message", pa.string(), "the sandbox's message about the run as a whole"),
+        ("backend", pa.string(), "the sandbox backend that ran it"),
+        ("infra_error", pa.string(), "set when the attempt could not be measured (never scored)"),
+        ("prompt_tokens", pa.int64(), "prompt tokens of the call"),
+        ("completion_tokens", pa.int64(), "completion tokens of the call"),
+        ("created_at", pa.string(), "UTC, ISO 8601"),
+        EPOCH,
+        PROVENANCE_COL,
+        RECORD_VERSION,
     ],
     "every solver attempt with its verdict, per-test results and capped error output",
 )
@@ -200,25 +281,36 @@ ATTEMPTS_SCHEMA = _schema(
 TRAJECTORIES_SCHEMA = _schema(
     "trajectories",
     [
-        ("trajectory_id", pa.string()),
-        ("problem_id", pa.string()),
-        ("seed_id", pa.string()),
-        ("round", pa.int32()),
-        ("round_verdict", pa.string()),
-        ("role", pa.string()),
-        ("model", pa.string()),
-        ("sample", pa.int32()),
-        ("turns", pa.int32()),  # solver turns in the transcript (1 = no repair)
-        ("messages", MESSAGES),
-        ("label", pa.string()),  # positive: the last turn passes every test; negative otherwise
-        ("repaired", pa.bool_()),  # positive after at least one repair turn
-        ("statuses", STRINGS),  # the sandbox verdict of each turn
-        ("final_status", pa.string()),
-        ("final_score", pa.float64()),
-        ("final_fraction_passed", pa.float64()),
-        ("prompt_tokens", pa.int64()),
-        ("completion_tokens", pa.int64()),
-        ("run_id", pa.string()),
+        ("trajectory_id", pa.string(), "join key of the transcript"),
+        PROBLEM_ID,
+        ROUND_ID,
+        ("attempt_ids", STRINGS, "the attempts of the transcript, turn by turn (attempts.attempt_id)"),
+        ("problem_accepted", pa.bool_(), "the problem passed the gate (it is in the problems table)"),
+        SEED_ID,
+        ROUND,
+        ("round_verdict", pa.string(), "the round's verdict"),
+        ("role", pa.string(), "weak or strong"),
+        ("model", pa.string(), "the solver model"),
+        ("sample", pa.int32(), "rollout number within the role"),
+        ("turns", pa.int32(), "solver turns in the transcript (1 = no repair)"),
+        (
+            "messages",
+            MESSAGES,
+            "problem -> attempt -> execution feedback -> fix, as the solver saw it; feedback on hidden "
+            "tests is counts and error classes only",
+        ),
+        ("messages_source", pa.string(), "recorded (exactly as sent) or rebuilt (runs before recording)"),
+        ("label", pa.string(), "positive: the last turn passes every hidden test; negative otherwise"),
+        ("repaired", pa.bool_(), "positive after at least one repair turn"),
+        ("statuses", STRINGS, "the sandbox verdict of each turn"),
+        ("final_status", pa.string(), "the last turn's verdict"),
+        ("final_score", pa.float64(), "the last turn's score"),
+        ("final_fraction_passed", pa.float64(), "share of hidden tests the last turn passed"),
+        ("final_feedback", pa.string(), "negatives: what the last turn's failure says (counts and classes)"),
+        LANGUAGE,
+        ("prompt_tokens", pa.int64(), "prompt tokens over the transcript's calls"),
+        ("completion_tokens", pa.int64(), "completion tokens over the transcript's calls"),
+        RUN_ID,
     ],
     "chat transcripts problem -> attempt -> execution feedback -> fix, labelled positive or negative",
 )
@@ -226,25 +318,30 @@ TRAJECTORIES_SCHEMA = _schema(
 PREFERENCES_SCHEMA = _schema(
     "preferences",
     [
-        ("pair_id", pa.string()),
-        ("problem_id", pa.string()),
-        ("seed_id", pa.string()),
-        ("round", pa.int32()),
-        ("round_verdict", pa.string()),
-        ("prompt", MESSAGES),
-        ("chosen", MESSAGES),
-        ("rejected", MESSAGES),
-        ("chosen_source", pa.string()),  # solver | reference
-        ("chosen_role", pa.string()),
-        ("chosen_model", pa.string()),
-        ("chosen_sample", pa.int32()),
-        ("rejected_role", pa.string()),
-        ("rejected_model", pa.string()),
-        ("rejected_sample", pa.int32()),
-        ("rejected_status", pa.string()),
-        ("rejected_error", pa.string()),
-        ("rejected_fraction_passed", pa.float64()),
-        ("run_id", pa.string()),
+        ("pair_id", pa.string(), "join key of the pair"),
+        PROBLEM_ID,
+        ROUND_ID,
+        ("problem_accepted", pa.bool_(), "the problem passed the gate (it is in the problems table)"),
+        SEED_ID,
+        ROUND,
+        ("round_verdict", pa.string(), "the round's verdict"),
+        ("prompt", MESSAGES, "the solver prompt both answers were given"),
+        ("chosen", MESSAGES, "a passing answer (or the reference solution)"),
+        ("rejected", MESSAGES, "a failing answer"),
+        ("chosen_source", pa.string(), "solver or reference"),
+        ("chosen_attempt_id", pa.string(), "attempts.attempt_id of the chosen answer (null: reference)"),
+        ("chosen_role", pa.string(), "weak or strong"),
+        ("chosen_model", pa.string(), "the model of the chosen answer"),
+        ("chosen_sample", pa.int32(), "its rollout number"),
+        ("rejected_attempt_id", pa.string(), "attempts.attempt_id of the rejected answer"),
+        ("rejected_role", pa.string(), "weak or strong"),
+        ("rejected_model", pa.string(), "the model of the rejected answer"),
+        ("rejected_sample", pa.int32(), "its rollout number"),
+        ("rejected_status", pa.string(), "its sandbox verdict"),
+        ("rejected_error", pa.string(), "why it failed: counts and error classes of the hidden tests"),
+        ("rejected_fraction_passed", pa.float64(), "share of hidden tests it passed"),
+        LANGUAGE,
+        RUN_ID,
     ],
     "a passing (chosen) and a failing (rejected) solution of the same problem",
 )

@@ -7,6 +7,8 @@ Layout of a run directory::
     records/attempts.jsonl
     records/problems.jsonl
     records/seeds.jsonl   one SeedRecord per finished seed (written last for that seed)
+    records/calls.jsonl   every model call: messages sent (as text ids), raw answer, tokens
+    records/texts.jsonl   each distinct message text once, keyed by its content address
     .lock                 held by the one process writing this directory
 
 Crash safety: every record is one line appended with a single write() and fsync'd before the
@@ -29,7 +31,15 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from gapforge import __version__
-from gapforge.dataset.records import AttemptRecord, ProblemRecord, RoundRecord, SeedRecord, utcnow
+from gapforge.dataset.records import (
+    AttemptRecord,
+    CallRecord,
+    ProblemRecord,
+    RoundRecord,
+    SeedRecord,
+    TextRecord,
+    utcnow,
+)
 from gapforge.errors import RunStoreError
 
 TABLES: dict[str, type[BaseModel]] = {
@@ -37,7 +47,11 @@ TABLES: dict[str, type[BaseModel]] = {
     "attempts": AttemptRecord,
     "problems": ProblemRecord,
     "seeds": SeedRecord,
+    "calls": CallRecord,
+    "texts": TextRecord,
 }
+# Tables whose records belong to one seed's epoch (the clean view keeps the finishing epoch's).
+SEED_TABLES = ("rounds", "attempts", "problems", "calls")
 R = TypeVar("R", bound=BaseModel)
 
 
@@ -69,6 +83,7 @@ class RunStore:
         self.epoch: int = meta["epochs"][-1]["epoch"]
         self.run_id: str = meta["run_id"]
         self._files = {name: open(root / "records" / f"{name}.jsonl", "ab") for name in TABLES}  # noqa: SIM115
+        self._text_ids: set[str] | None = None  # loaded on first use
 
     # ------------------------------------------------------------------ opening
 
@@ -166,6 +181,17 @@ class RunStore:
     def finish_seed(self, record: SeedRecord) -> None:
         self.append("seeds", record)
 
+    def write_call(self, record: CallRecord) -> None:
+        self.append("calls", record)
+
+    def write_text(self, record: TextRecord) -> None:
+        """Store a message text unless it already is (texts are content-addressed)."""
+        if self._text_ids is None:
+            self._text_ids = {t.text_id for t in read_table(self.root, "texts", TextRecord)}
+        if record.text_id not in self._text_ids:
+            self.append("texts", record)
+            self._text_ids.add(record.text_id)
+
     def close(self) -> None:
         for fh in self._files.values():
             fh.close()
@@ -225,13 +251,16 @@ def finished_view(root: str | Path) -> dict[str, list[Any]]:
         if s.seed.id not in seen_seed and final_epoch[s.seed.id] == s.epoch:
             seen_seed.add(s.seed.id)
             out["seeds"].append(s)
-    for table in ("rounds", "attempts", "problems"):
+    for table in SEED_TABLES:
         model = TABLES[table]
         out[table] = [
             r
             for r in read_table(root, table, model)
             if final_epoch.get(r.seed_id) == r.epoch  # type: ignore[attr-defined]
         ]
+    # Every call ever made (aborted seeds' too) for the token accounting, and every text.
+    out["all_calls"] = read_table(root, "calls", CallRecord)
+    out["texts"] = read_table(root, "texts", TextRecord)
     return out
 
 
@@ -249,6 +278,10 @@ class RecordSink(Protocol):
 
     def finish_seed(self, record: SeedRecord) -> None: ...
 
+    def write_call(self, record: CallRecord) -> None: ...
+
+    def write_text(self, record: TextRecord) -> None: ...
+
     def done_seeds(self) -> set[str]: ...
 
 
@@ -260,6 +293,7 @@ class BufferSink:
         self.epoch = epoch
         self._done = set(done or ())
         self.records: list[tuple[str, BaseModel]] = []
+        self._text_ids: set[str] = set()
 
     def write_round(self, record: RoundRecord) -> None:
         self.records.append(("rounds", record))
@@ -273,11 +307,22 @@ class BufferSink:
     def finish_seed(self, record: SeedRecord) -> None:
         self.records.append(("seeds", record))
 
+    def write_call(self, record: CallRecord) -> None:
+        self.records.append(("calls", record))
+
+    def write_text(self, record: TextRecord) -> None:
+        if record.text_id not in self._text_ids:
+            self._text_ids.add(record.text_id)
+            self.records.append(("texts", record))
+
     def done_seeds(self) -> set[str]:
         return set(self._done)
 
     def drain_into(self, store: RunStore) -> None:
         """Append everything to the real store, the SeedRecord last (it marks the seed done)."""
         for table, record in self.records:
-            store.append(table, record)
+            if isinstance(record, TextRecord):
+                store.write_text(record)  # deduplicated across workers
+            else:
+                store.append(table, record)
         self.records.clear()

@@ -14,25 +14,29 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gapforge.dataset.quality import QualityFlag, QualityReport, flag_codes
 from gapforge.dataset.records import (
     AttemptRecord,
+    CallRecord,
     GateSummary,
+    MessageRef,
     ProblemRecord,
     Provenance,
     RoundRecord,
     SeedRecord,
     ValiditySummary,
+    attempt_id,
+    round_id,
 )
 from gapforge.dataset.store import finished_view
 from gapforge.errors import RunStoreError
-from gapforge.generators import templates
-from gapforge.generators.solver import failure_feedback, solver_messages
 from gapforge.models import Attempt, Example, Problem, TokenUsage, Verdict, content_hash
+from gapforge.prompts import repair_message, solver_messages, text_id
+from gapforge.prompts.feedback import hidden_summary
 from gapforge.sandbox.base import ExecutionResult, Status, TestRecord
 from gapforge.verifiers.static import count_tests, parse_stdio_cases
 
@@ -45,6 +49,7 @@ MAX_PAIRS_PER_PROBLEM = 16
 USABLE_VERDICTS = frozenset({Verdict.ACCEPTED, Verdict.TOO_EASY, Verdict.FAILED_ON_STRONG})
 
 Row = dict[str, Any]
+LANGUAGE = "python"
 
 
 # --------------------------------------------------------------------------- the run directory
@@ -60,11 +65,33 @@ class RunData:
     rounds: list[RoundRecord]
     attempts: list[AttemptRecord]
     problems: list[ProblemRecord]
+    calls: list[CallRecord] = field(default_factory=list)  # of finished seeds
+    all_calls: list[CallRecord] = field(default_factory=list)  # every call, aborted seeds' too
+    texts: dict[str, str] = field(default_factory=dict)  # text id -> message text
 
     @property
     def config(self) -> dict[str, Any]:
         cfg = self.meta.get("config")
         return cfg if isinstance(cfg, dict) else {}
+
+    @property
+    def messages_recorded(self) -> bool:
+        """Whether the run recorded the messages its models were sent (gapforge records them since
+        record schema 2; older runs' messages are rebuilt when published)."""
+        return bool(self.rounds) and all(r.prompt for r in self.rounds)
+
+    def resolve(self, refs: Sequence[MessageRef]) -> list[Row]:
+        """Recorded messages as chat messages. A text missing from texts.jsonl is damage."""
+        out = []
+        for ref in refs:
+            text = self.texts.get(ref.text_id)
+            if text is None:
+                raise RunStoreError(
+                    f"{self.root}/records/texts.jsonl has no text {ref.text_id}, which a record refers to; "
+                    "the run directory was damaged. Restore the file, or rerun the affected seeds."
+                )
+            out.append({"role": ref.role, "content": text})
+        return out
 
 
 def is_run_dir(path: str | Path) -> bool:
@@ -105,6 +132,9 @@ def load_run(root: str | Path) -> RunData:
         rounds=view["rounds"],
         attempts=view["attempts"],
         problems=view["problems"],
+        calls=view["calls"],
+        all_calls=view["all_calls"],
+        texts={t.text_id: t.text for t in view["texts"]},
     )
 
 
@@ -262,7 +292,7 @@ def problem_from_struct(d: Mapping[str, Any]) -> Problem:
         tests=d["tests"],
         examples=tuple(Example(**e) for e in _seq(d.get("examples"))),
         tags=tuple(_seq(d.get("tags"))),
-        difficulty=d.get("difficulty") or "medium",
+        difficulty=d.get("difficulty") or None,
     )
 
 
@@ -285,11 +315,29 @@ def _cap_tail(text: str, cap: int = OUTPUT_CAP) -> tuple[str, bool]:
 
 # --------------------------------------------------------------------------- problems
 
+# Measured difficulty: the mean of the weak and the strong pass rate (each solver counts the
+# same, whatever its number of samples). Relative to the two solver models of the run.
+DIFFICULTY_BANDS = ((0.6, "easy"), (0.4, "medium"), (0.0, "hard"))
 
-def problem_row(rec: ProblemRecord, flags: Sequence[QualityFlag] = ()) -> Row:
+
+def solve_rate(weak_pass_rate: float, strong_pass_rate: float) -> float:
+    return (weak_pass_rate + strong_pass_rate) / 2
+
+
+def measured_difficulty(weak_pass_rate: float, strong_pass_rate: float) -> str:
+    rate = solve_rate(weak_pass_rate, strong_pass_rate)
+    return next(label for bound, label in DIFFICULTY_BANDS if rate >= bound)
+
+
+def problem_row(
+    rec: ProblemRecord, flags: Sequence[QualityFlag] = (), prompt: Sequence[Row] | None = None
+) -> Row:
     return {
         "problem_id": rec.problem_id,
+        "round_id": round_id(rec.run_id, rec.epoch, rec.seed_id, rec.round),
         **problem_struct(rec.problem),
+        "language": LANGUAGE,
+        "prompt": list(prompt) if prompt is not None else None,
         "num_tests": num_tests(rec.problem),
         "seed_id": rec.seed_id,
         "seed_topic": rec.seed_topic,
@@ -297,6 +345,8 @@ def problem_row(rec: ProblemRecord, flags: Sequence[QualityFlag] = ()) -> Row:
         "rounds_used": rec.rounds_used,
         "weak_pass_rate": rec.weak_pass_rate,
         "strong_pass_rate": rec.strong_pass_rate,
+        "solve_rate": solve_rate(rec.weak_pass_rate, rec.strong_pass_rate),
+        "measured_difficulty": measured_difficulty(rec.weak_pass_rate, rec.strong_pass_rate),
         "weak_scores": list(rec.weak_scores),
         "strong_scores": list(rec.strong_scores),
         "gate": gate_row(rec.gate),
@@ -343,9 +393,15 @@ def problem_record_from_row(row: Mapping[str, Any]) -> ProblemRecord:
 # --------------------------------------------------------------------------- rounds
 
 
-def round_row(rec: RoundRecord) -> Row:
+def refs_from_messages(messages: Any) -> tuple[MessageRef, ...]:
+    """Published messages back to their stored form (texts are content-addressed)."""
+    return tuple(MessageRef(role=m["role"], text_id=text_id(m["content"])) for m in _seq(messages))
+
+
+def round_row(rec: RoundRecord, challenger_messages: Sequence[Row] | None = None) -> Row:
     return {
         "run_id": rec.run_id,
+        "round_id": round_id(rec.run_id, rec.epoch, rec.seed_id, rec.round),
         "seed_id": rec.seed_id,
         "round": rec.round,
         "verdict": rec.verdict.value,
@@ -353,6 +409,7 @@ def round_row(rec: RoundRecord) -> Row:
         "problem_id": rec.problem_id,
         "title": rec.problem.title if rec.problem else None,
         "problem": problem_struct(rec.problem) if rec.problem else None,
+        "challenger_messages": list(challenger_messages) if challenger_messages is not None else None,
         "raw_output": rec.raw_output,
         "static_problems": list(rec.static_problems),
         "validity": validity_row(rec.validity),
@@ -361,6 +418,8 @@ def round_row(rec: RoundRecord) -> Row:
         "strong_scores": list(rec.strong_scores),
         "review": rec.review,
         "usage": usage_row(rec.usage),
+        "unstored_usage": usage_row(rec.unstored_usage),
+        "call_ids": list(rec.call_ids),
         "started_at": rec.started_at,
         "finished_at": rec.finished_at,
         "epoch": rec.epoch,
@@ -383,6 +442,8 @@ def round_record_from_row(row: Mapping[str, Any]) -> RoundRecord:
         problem=problem_from_struct(problem) if problem is not None else None,
         problem_id=row.get("problem_id"),
         raw_output=row.get("raw_output") or "",
+        prompt=refs_from_messages(row.get("challenger_messages")),
+        call_ids=tuple(_seq(row.get("call_ids"))),
         static_problems=tuple(_seq(row.get("static_problems"))),
         validity=validity_from_row(row.get("validity")),
         gate=gate_from_row(row.get("gate")),
@@ -390,6 +451,7 @@ def round_record_from_row(row: Mapping[str, Any]) -> RoundRecord:
         strong_scores=_scores(row.get("strong_scores")),
         review=row.get("review"),
         usage=usage_from_row(row.get("usage")),
+        unstored_usage=usage_from_row(row.get("unstored_usage")),
         started_at=row["started_at"],
         finished_at=row["finished_at"],
         provenance=provenance_from_row(row["provenance"]),
@@ -399,13 +461,30 @@ def round_record_from_row(row: Mapping[str, Any]) -> RoundRecord:
 # --------------------------------------------------------------------------- attempts
 
 
-def attempt_row(rec: AttemptRecord) -> Row:
+def attempt_key(rec: AttemptRecord) -> str:
+    a = rec.attempt
+    return attempt_id(rec.run_id, rec.epoch, rec.seed_id, rec.round, a.role, a.sample, a.turn)
+
+
+def attempt_row(
+    rec: AttemptRecord,
+    *,
+    prompt: Sequence[Row] | None = None,
+    feedback: str | None = None,
+    kind: str = "function",
+) -> Row:
+    """One attempt. ``prompt`` is what the solver was sent, ``feedback`` the execution feedback a
+    following repair turn was shown (None: no turn followed). ``hidden_test_results`` holds the
+    hidden tests' names and messages for analysts: never train a solver on that column."""
     a = rec.attempt
     r = a.result
     stdout, cut_out = _cap_tail(r.stdout) if r else ("", False)
     stderr, cut_err = _cap_tail(r.stderr) if r else ("", False)
     return {
         "run_id": rec.run_id,
+        "attempt_id": attempt_key(rec),
+        "round_id": round_id(rec.run_id, rec.epoch, rec.seed_id, rec.round),
+        "call_id": a.call_id,
         "seed_id": rec.seed_id,
         "round": rec.round,
         "problem_id": a.problem_id,
@@ -414,6 +493,7 @@ def attempt_row(rec: AttemptRecord) -> Row:
         "sample": a.sample,
         "turn": a.turn,
         "parent_sample": rec.parent_sample,
+        "prompt": list(prompt) if prompt is not None else None,
         "completion": a.completion,
         "code": a.code,
         "status": r.status.value if r else None,
@@ -421,7 +501,9 @@ def attempt_row(rec: AttemptRecord) -> Row:
         "fraction_passed": (1.0 if r.passed else r.fraction_passed) if r and a.measured else None,
         "tests_passed": r.n_passed if r else None,
         "tests_total": len(r.tests) if r else None,
-        "test_results": [
+        "hidden_summary": hidden_summary(r, kind) if r and a.measured and not r.passed else None,
+        "feedback": feedback,
+        "hidden_test_results": [
             {"name": t.name, "status": t.status.value, "message": t.message[:MESSAGE_CAP]} for t in r.tests
         ]
         if r
@@ -448,11 +530,12 @@ def result_from_row(row: Mapping[str, Any]) -> ExecutionResult | None:
     row = _plain(dict(row))
     if row.get("status") is None:
         return None
+    tests = row.get("hidden_test_results", row.get("test_results"))  # the column's old name
     return ExecutionResult(
         status=Status(row["status"]),
         tests=tuple(
             TestRecord(name=t["name"], status=Status(t["status"]), message=t.get("message") or "")
-            for t in _seq(row.get("test_results"))
+            for t in _seq(tests)
         ),
         stdout=row.get("stdout") or "",
         stderr=row.get("stderr") or "",
@@ -480,6 +563,7 @@ def attempt_from_row(row: Mapping[str, Any]) -> Attempt:
             prompt_tokens=int(row.get("prompt_tokens") or 0),
             completion_tokens=int(row.get("completion_tokens") or 0),
         ),
+        call_id=row.get("call_id"),
     )
 
 
@@ -493,6 +577,7 @@ def attempt_record_from_row(row: Mapping[str, Any]) -> AttemptRecord:
         round=int(row["round"]),
         attempt=attempt_from_row(row),
         parent_sample=_opt_int(row.get("parent_sample")),
+        prompt=refs_from_messages(row.get("prompt")),
         created_at=row["created_at"],
         provenance=provenance_from_row(row["provenance"]),
     )
@@ -502,14 +587,15 @@ def attempt_record_from_row(row: Mapping[str, Any]) -> AttemptRecord:
 
 
 def prompt_messages(problem: Problem) -> list[Row]:
-    """The solver prompt exactly as the solvers saw it (system + user), as chat messages."""
+    """The solver prompt rebuilt from this gapforge's template, for runs that did not record it
+    (record schema 1, before limits were stated in it). Recorded runs never use this."""
     return [m.model_dump() for m in solver_messages(problem)]
 
 
-def feedback_message(result: ExecutionResult) -> Row:
-    """The execution feedback a repair turn saw (mirrors gapforge.generators.solver.repair_chain)."""
-    text = templates.load("repair_user").format(status=result.status.value, failures=failure_feedback(result))
-    return {"role": "user", "content": text}
+def _rebuilt_feedback(result: ExecutionResult, kind: str) -> Row:
+    """A repair turn's feedback for runs that did not record it: only what the hidden tests'
+    counts and error classes say (the old runs' feedback quoted hidden asserts; it is not rebuilt)."""
+    return repair_message(result.status.value, hidden_summary(result, kind)).model_dump()
 
 
 @dataclass(frozen=True)
@@ -523,14 +609,14 @@ class _Chain:
 
 def _chains(
     attempts: Iterable[AttemptRecord], usable: Mapping[tuple[str, int], RoundRecord]
-) -> dict[_Chain, list[Attempt]]:
-    chains: dict[_Chain, list[Attempt]] = defaultdict(list)
+) -> dict[_Chain, list[AttemptRecord]]:
+    chains: dict[_Chain, list[AttemptRecord]] = defaultdict(list)
     for rec in attempts:
         a = rec.attempt
         if (rec.seed_id, rec.round) in usable:
-            chains[_Chain(rec.seed_id, rec.round, a.problem_id, a.role, a.sample)].append(a)
+            chains[_Chain(rec.seed_id, rec.round, a.problem_id, a.role, a.sample)].append(rec)
     for chain in chains.values():
-        chain.sort(key=lambda a: a.turn)
+        chain.sort(key=lambda r: r.attempt.turn)
     return chains
 
 
@@ -538,32 +624,52 @@ def _usable_rounds(rounds: Iterable[RoundRecord]) -> dict[tuple[str, int], Round
     return {(r.seed_id, r.round): r for r in rounds if r.verdict in USABLE_VERDICTS and r.problem is not None}
 
 
-def trajectory_rows(
-    rounds: Sequence[RoundRecord], attempts: Sequence[AttemptRecord], run_id: str
-) -> list[Row]:
+class _Transcripts:
+    """The messages each attempt was sent, from the records (or rebuilt for old runs)."""
+
+    def __init__(self, data: RunData) -> None:
+        self.data = data
+        self.recorded = data.messages_recorded
+
+    def prompt(self, rec: AttemptRecord, problem: Problem) -> list[Row]:
+        if rec.prompt:
+            return self.data.resolve(rec.prompt)
+        return prompt_messages(problem)
+
+    def transcript(self, chain: Sequence[AttemptRecord], problem: Problem) -> list[Row]:
+        """The last attempt's prompt (the whole conversation before it) and its answer."""
+        last = chain[-1]
+        if last.prompt:
+            messages = self.data.resolve(last.prompt)
+        else:
+            messages = prompt_messages(problem)
+            for prev in chain[:-1]:
+                assert prev.attempt.result is not None
+                messages.append({"role": "assistant", "content": prev.attempt.completion})
+                messages.append(_rebuilt_feedback(prev.attempt.result, problem.kind))
+        return [*messages, {"role": "assistant", "content": last.attempt.completion}]
+
+
+def trajectory_rows(data: RunData, accepted: set[str] | None = None) -> list[Row]:
     """One transcript per solver rollout: the prompt, each attempt, the execution feedback that
-    led to the next one. Unmeasured attempts (infrastructure failures) end a transcript: they say
-    nothing about the model."""
-    usable = _usable_rounds(rounds)
+    led to the next one, exactly as sent. Unmeasured attempts (infrastructure failures) end a
+    transcript: they say nothing about the model."""
+    run_id = str(data.meta.get("run_id", ""))
+    accepted = accepted if accepted is not None else {p.problem_id for p in data.problems}
+    usable = _usable_rounds(data.rounds)
+    texts = _Transcripts(data)
     rows: list[Row] = []
-    for key, chain in _chains(attempts, usable).items():
-        measured: list[Attempt] = []
-        for a in chain:
-            if not a.measured:
+    for key, chain in _chains(data.attempts, usable).items():
+        measured: list[AttemptRecord] = []
+        for rec in chain:
+            if not rec.attempt.measured:
                 break
-            measured.append(a)
+            measured.append(rec)
         if not measured:
             continue
         rnd = usable[(key.seed_id, key.round)]
         assert rnd.problem is not None
-        messages = prompt_messages(rnd.problem)
-        for i, a in enumerate(measured):
-            if i > 0:
-                prev = measured[i - 1].result
-                assert prev is not None
-                messages.append(feedback_message(prev))
-            messages.append({"role": "assistant", "content": a.completion})
-        last = measured[-1]
+        last = measured[-1].attempt
         assert last.result is not None
         positive = last.score == 1.0
         rows.append(
@@ -571,6 +677,9 @@ def trajectory_rows(
                 "trajectory_id": "t-"
                 + content_hash([run_id, key.seed_id, key.round, key.problem_id, key.role, key.sample]),
                 "problem_id": key.problem_id,
+                "round_id": round_id(run_id, rnd.epoch, key.seed_id, key.round),
+                "attempt_ids": [attempt_key(r) for r in measured],
+                "problem_accepted": key.problem_id in accepted,
                 "seed_id": key.seed_id,
                 "round": key.round,
                 "round_verdict": rnd.verdict.value,
@@ -578,51 +687,58 @@ def trajectory_rows(
                 "model": last.model,
                 "sample": key.sample,
                 "turns": len(measured),
-                "messages": messages,
+                "messages": texts.transcript(measured, rnd.problem),
+                "messages_source": "recorded" if measured[-1].prompt else "rebuilt",
                 "label": "positive" if positive else "negative",
                 "repaired": positive and len(measured) > 1,
-                "statuses": [a.result.status.value for a in measured if a.result is not None],
+                "statuses": [r.attempt.result.status.value for r in measured if r.attempt.result is not None],
                 "final_status": last.result.status.value,
                 "final_score": last.score,
                 "final_fraction_passed": 1.0 if positive else last.result.fraction_passed,
-                "prompt_tokens": sum(a.usage.prompt_tokens for a in measured),
-                "completion_tokens": sum(a.usage.completion_tokens for a in measured),
+                "final_feedback": None if positive else hidden_summary(last.result, rnd.problem.kind),
+                "language": LANGUAGE,
+                "prompt_tokens": sum(r.attempt.usage.prompt_tokens for r in measured),
+                "completion_tokens": sum(r.attempt.usage.completion_tokens for r in measured),
                 "run_id": run_id,
             }
         )
     return rows
 
 
-def _order(a: Attempt) -> tuple[int, int]:
-    return (0 if a.role == "strong" else 1, a.sample)
+def _order(rec: AttemptRecord) -> tuple[int, int]:
+    return (0 if rec.attempt.role == "strong" else 1, rec.attempt.sample)
 
 
 def preference_rows(
-    rounds: Sequence[RoundRecord],
-    attempts: Sequence[AttemptRecord],
-    run_id: str,
+    data: RunData,
+    accepted: set[str] | None = None,
     *,
     max_pairs_per_problem: int = MAX_PAIRS_PER_PROBLEM,
 ) -> list[Row]:
     """Each failing first attempt paired with a passing one of the same problem and round (turn-0
     attempts only: a repair turn answers another prompt). With no passing attempt the reference
-    solution is the chosen answer (``chosen_source = "reference"``)."""
-    usable = _usable_rounds(rounds)
-    groups: dict[tuple[str, int, str], list[Attempt]] = defaultdict(list)
-    for rec in attempts:
+    solution is the chosen answer (``chosen_source = "reference"``). ``rejected_error`` says only
+    what a solver may see of the hidden tests: counts and error classes."""
+    run_id = str(data.meta.get("run_id", ""))
+    accepted = accepted if accepted is not None else {p.problem_id for p in data.problems}
+    usable = _usable_rounds(data.rounds)
+    texts = _Transcripts(data)
+    groups: dict[tuple[str, int, str], list[AttemptRecord]] = defaultdict(list)
+    for rec in data.attempts:
         a = rec.attempt
         if (rec.seed_id, rec.round) in usable and a.turn == 0 and a.measured:
-            groups[(rec.seed_id, rec.round, a.problem_id)].append(a)
+            groups[(rec.seed_id, rec.round, a.problem_id)].append(rec)
     rows: list[Row] = []
     for (seed_id, round_no, pid), group in groups.items():
         rnd = usable[(seed_id, round_no)]
         assert rnd.problem is not None
-        passing = sorted((a for a in group if a.score == 1.0), key=_order)
-        failing = sorted((a for a in group if a.score == 0.0), key=_order)
-        prompt = prompt_messages(rnd.problem)
-        for i, bad in enumerate(failing[:max_pairs_per_problem]):
+        passing = sorted((r for r in group if r.attempt.score == 1.0), key=_order)
+        failing = sorted((r for r in group if r.attempt.score == 0.0), key=_order)
+        for i, bad_rec in enumerate(failing[:max_pairs_per_problem]):
+            bad = bad_rec.attempt
             assert bad.result is not None
-            good = passing[i % len(passing)] if passing else None
+            good_rec = passing[i % len(passing)] if passing else None
+            good = good_rec.attempt if good_rec else None
             chosen_text = (
                 good.completion if good else f"```python\n{rnd.problem.reference_solution.rstrip()}\n```"
             )
@@ -634,22 +750,27 @@ def preference_rows(
                         + ([good.role, good.sample] if good else ["reference"])
                     ),
                     "problem_id": pid,
+                    "round_id": round_id(run_id, rnd.epoch, seed_id, round_no),
+                    "problem_accepted": pid in accepted,
                     "seed_id": seed_id,
                     "round": round_no,
                     "round_verdict": rnd.verdict.value,
-                    "prompt": prompt,
+                    "prompt": texts.prompt(bad_rec, rnd.problem),
                     "chosen": [{"role": "assistant", "content": chosen_text}],
                     "rejected": [{"role": "assistant", "content": bad.completion}],
                     "chosen_source": "solver" if good else "reference",
+                    "chosen_attempt_id": attempt_key(good_rec) if good_rec else None,
                     "chosen_role": good.role if good else None,
                     "chosen_model": good.model if good else None,
                     "chosen_sample": good.sample if good else None,
+                    "rejected_attempt_id": attempt_key(bad_rec),
                     "rejected_role": bad.role,
                     "rejected_model": bad.model,
                     "rejected_sample": bad.sample,
                     "rejected_status": bad.result.status.value,
-                    "rejected_error": failure_feedback(bad.result),
+                    "rejected_error": hidden_summary(bad.result, rnd.problem.kind),
                     "rejected_fraction_passed": bad.result.fraction_passed,
+                    "language": LANGUAGE,
                     "run_id": run_id,
                 }
             )
@@ -659,19 +780,55 @@ def preference_rows(
 # --------------------------------------------------------------------------- everything
 
 
+def _solver_prompts(data: RunData) -> dict[tuple[str, int], list[Row]]:
+    """Each round's turn-0 solver prompt as recorded (weak and strong get the same one)."""
+    out: dict[tuple[str, int], list[Row]] = {}
+    for rec in data.attempts:
+        if rec.attempt.turn == 0 and rec.prompt and (rec.seed_id, rec.round) not in out:
+            out[(rec.seed_id, rec.round)] = data.resolve(rec.prompt)
+    return out
+
+
+def _attempt_rows(data: RunData) -> list[Row]:
+    kinds = {(r.seed_id, r.round): r.problem.kind for r in data.rounds if r.problem is not None}
+    chains: dict[tuple[str, int, str, int], list[AttemptRecord]] = defaultdict(list)
+    for rec in data.attempts:
+        chains[(rec.seed_id, rec.round, rec.attempt.role, rec.attempt.sample)].append(rec)
+    feedback: dict[int, str | None] = {}
+    for chain in chains.values():
+        chain.sort(key=lambda r: r.attempt.turn)
+        for i, rec in enumerate(chain):
+            if i + 1 < len(chain) and chain[i + 1].prompt:
+                feedback[id(rec)] = data.resolve(chain[i + 1].prompt[-1:])[0]["content"]
+    return [
+        attempt_row(
+            rec,
+            prompt=data.resolve(rec.prompt) if rec.prompt else None,
+            feedback=feedback.get(id(rec)),
+            kind=kinds.get((rec.seed_id, rec.round), "function"),
+        )
+        for rec in data.attempts
+    ]
+
+
 def build_rows(data: RunData, quality: QualityReport | None = None) -> dict[str, list[Row]]:
     """Every published table's rows from a run's clean records; ``quality`` must have been
     computed over ``data.problems`` in order."""
     if quality is not None and len(quality.flags) != len(data.problems):
         raise ValueError("the quality report does not match the problems (check them with check_problems)")
-    run_id = str(data.meta.get("run_id", ""))
+    prompts = _solver_prompts(data)
+    accepted = {p.problem_id for p in data.problems}
     return {
         "problems": [
-            problem_row(p, quality.flags[i] if quality is not None else ())
+            problem_row(
+                p,
+                quality.flags[i] if quality is not None else (),
+                prompts.get((p.seed_id, p.round)) or prompt_messages(p.problem),
+            )
             for i, p in enumerate(data.problems)
         ],
-        "rounds": [round_row(r) for r in data.rounds],
-        "attempts": [attempt_row(a) for a in data.attempts],
-        "trajectories": trajectory_rows(data.rounds, data.attempts, run_id),
-        "preferences": preference_rows(data.rounds, data.attempts, run_id),
+        "rounds": [round_row(r, data.resolve(r.prompt) if r.prompt else None) for r in data.rounds],
+        "attempts": _attempt_rows(data),
+        "trajectories": trajectory_rows(data, accepted),
+        "preferences": preference_rows(data, accepted),
     }

@@ -186,6 +186,15 @@ def _conversation_key(messages: Sequence[Message]) -> list[list[str]]:
     return [[m.role, m.content] for m in messages]
 
 
+# The solver prompt's sentence stating the sandbox limits: the same boilerplate for nearly every
+# problem. The scripted solvers' draws leave it out, so rewording it does not reshuffle the demo.
+_LIMITS_LINE = re.compile(r"^Your solution is judged by hidden tests in a sandbox.*\n?", re.MULTILINE)
+
+
+def _solver_key(messages: Sequence[Message]) -> list[list[str]]:
+    return [[m.role, _LIMITS_LINE.sub("", m.content) if m.role == "user" else m.content] for m in messages]
+
+
 # --------------------------------------------------------------------------- challenger
 
 
@@ -458,7 +467,7 @@ def solver_reply(
     request_seed: int | None,
     tuning: Tuning = DEFAULT_TUNING,
 ) -> str:
-    rng = rng_for("solve", server_seed, model, _conversation_key(messages), request_seed)
+    rng = rng_for("solve", server_seed, model, _solver_key(messages), request_seed)
     v = _find_variant(messages)
     if v is None:
         return _unknown_problem_reply(messages, rng)

@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.text import Text
 
 from gapforge.config import RunConfig, validate_environment
-from gapforge.dataset.records import ProblemRecord, RoundRecord, Seed
+from gapforge.dataset.records import ProblemRecord, RoundRecord, Seed, TextRecord
 from gapforge.dataset.store import TABLES, RunStore
 from gapforge.distributed import _ray
 from gapforge.distributed.worker import NodeWorker, SeedOutcome, WorkerInfo, WorkerSpec
@@ -410,7 +410,10 @@ class _ClusterRun:
         # The SeedRecord marks the seed done: it goes last, after everything it vouches for.
         rows.sort(key=lambda row: row[0] == "seeds")
         for table, record in rows:
-            self.store.append(table, record)
+            if isinstance(record, TextRecord):
+                self.store.write_text(record)  # content-addressed: stored once per run
+            else:
+                self.store.append(table, record)
             if isinstance(record, RoundRecord):
                 self.stats.rounds += 1
                 self.stats.verdicts[record.verdict.value] += 1

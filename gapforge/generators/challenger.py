@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gapforge.dataset.records import Seed
-from gapforge.generators import templates as prompts
 from gapforge.generators.extract import parse_problem
-from gapforge.llm import ChatModel, Message, complete_json
-from gapforge.models import Problem, Verdict
+from gapforge.llm import ChatModel, complete_json
+from gapforge.models import Message, Problem, Verdict
+from gapforge.prompts import load
 
 GROUP_TITLES = {
     "TOO EASY": "TOO EASY (the weaker solver solved these too often; make the next one harder):",
@@ -44,7 +44,7 @@ def feedback_block(rejections: list[Rejection]) -> str:
         if items:
             lines.append(heading)
             lines += [f'- [{group}] "{r.title}": {r.detail}' for r in items]
-    return prompts.load("feedback").format(groups="\n".join(lines))
+    return load("feedback").format(groups="\n".join(lines))
 
 
 def challenger_messages(
@@ -62,7 +62,7 @@ def challenger_messages(
     policy = ""
     if policy_rules:
         policy = "\nPolicy instructions:\n" + "\n".join(f"- {rule}" for rule in policy_rules) + "\n"
-    user = prompts.load("challenger_user").format(
+    user = load("challenger_user").format(
         seed=seed.topic,
         round=round_no,
         max_rounds=max_rounds,
@@ -72,7 +72,7 @@ def challenger_messages(
         feedback=feedback_block(rejections),
     )
     return [
-        Message(role="system", content=prompts.load("challenger_system")),
+        Message(role="system", content=load("challenger_system")),
         Message(role="user", content=user),
     ]
 

@@ -14,6 +14,7 @@ seed without writing its SeedRecord, so a resumed run redoes it; they are never 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -24,24 +25,29 @@ from gapforge import __version__
 from gapforge.config import RunConfig
 from gapforge.dataset.records import (
     AttemptRecord,
+    CallRecord,
     GateSummary,
+    MessageRef,
     ProblemRecord,
     Provenance,
     RoundRecord,
     Seed,
     SeedRecord,
+    TextRecord,
     ValiditySummary,
     utcnow,
 )
 from gapforge.dataset.store import RecordSink
 from gapforge.errors import GapforgeError, MalformedOutput, ModelError, SandboxError
-from gapforge.generators import templates as prompts
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
 from gapforge.generators.extract import parse_review
-from gapforge.generators.solver import Draft, draft, judge, repair_chain, solver_messages
-from gapforge.llm import ChatModel, Completion, Message, complete_json
-from gapforge.models import Attempt, Problem, TokenUsage, Verdict
-from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, priority
+from gapforge.generators.solver import Draft, draft, judge, repair_chain
+from gapforge.llm import ChatModel, Completion, complete_json
+from gapforge.models import Attempt, Message, Problem, TokenUsage, Verdict
+from gapforge.prompts import load as load_prompt
+from gapforge.prompts import prompt_hashes, solver_messages, text_id
+from gapforge.prompts.feedback import analyst_detail
+from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, priority
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
 
@@ -89,17 +95,89 @@ class Models:
     reviewer: ChatModel | None = None
 
 
-class _CountingModel:
-    """Adds up the tokens of every completion one round asks a model for (retries included)."""
+def _add(into: dict[str, TokenUsage], role: str, usage: TokenUsage) -> None:
+    if usage.total:
+        into[role] = into.get(role, TokenUsage()) + usage
 
-    def __init__(self, inner: ChatModel) -> None:
+
+@dataclass
+class _RoundLedger:
+    """What one round's model calls were and cost, filled by its :class:`_RecordingModel`s."""
+
+    call_ids: list[str] = field(default_factory=list)
+    usage: dict[str, TokenUsage] = field(default_factory=dict)  # every billed token, by role
+    unstored: dict[str, TokenUsage] = field(default_factory=dict)  # of which: answers stored nowhere
+    last_output: dict[str, str] = field(default_factory=dict)  # role -> its latest raw answer
+
+
+class _RecordingModel:
+    """Writes every call one round makes to the run store the moment it completes or fails: the
+    exact messages (texts stored once, by content address), the raw answer, the tokens — answers
+    that end up unused (a speculative weak answer for an invalid draft) included."""
+
+    def __init__(
+        self, inner: ChatModel, gen: Generator, seed_id: str, round_no: int, role: str, ledger: _RoundLedger
+    ) -> None:
         self.inner = inner
-        self.usage = TokenUsage()
+        self.gen = gen
+        self.seed_id = seed_id
+        self.round_no = round_no
+        self.role = role
+        self.ledger = ledger
+
+    def _purpose(self, messages: Sequence[Message]) -> str:
+        if self.role == "challenger":
+            return "challenge"
+        if self.role == "reviewer":
+            return "review"
+        return "repair" if any(m.role == "assistant" for m in messages) else "solve"
 
     async def complete(self, messages: Sequence[Message], *, seed: int | None = None) -> Completion:
-        completion = await self.inner.complete(messages, seed=seed)
-        self.usage = self.usage + completion.usage
-        return completion
+        refs = self.gen.store_messages(messages)
+        call_id = "c-" + secrets.token_hex(8)
+        common = {
+            "run_id": self.gen.store.run_id, "epoch": self.gen.store.epoch, "seed_id": self.seed_id,
+            "round": self.round_no, "call_id": call_id, "role": self.role, "purpose": self._purpose(messages),
+            "model": self.gen.role_model(self.role), "messages": refs, "request_seed": seed,
+        }  # fmt: skip
+        started = time.monotonic()
+        try:
+            completion = await self.inner.complete(messages, seed=seed)
+        except ModelError as exc:
+            unstored = exc.unstored_usage if isinstance(exc.unstored_usage, TokenUsage) else TokenUsage()
+            raw = exc.raw if isinstance(exc, MalformedOutput) else ""
+            self.gen.store.write_call(
+                CallRecord(
+                    **common,
+                    output=raw[:RAW_CAP],
+                    error=f"{type(exc).__name__}: {exc}",
+                    usage=unstored,
+                    unstored_usage=unstored,
+                    latency_s=time.monotonic() - started,
+                )
+            )
+            self.ledger.call_ids.append(call_id)
+            _add(self.ledger.usage, self.role, unstored)
+            _add(self.ledger.unstored, self.role, unstored)
+            raise
+        billed = completion.usage + completion.unstored_usage
+        self.gen.store.write_call(
+            CallRecord(
+                **common,
+                served_model=completion.model,
+                system_fingerprint=completion.system_fingerprint,
+                output=completion.text,
+                finish_reason=completion.finish_reason,
+                usage=billed,
+                unstored_usage=completion.unstored_usage,
+                latency_s=completion.latency_s,
+            )
+        )
+        self.ledger.call_ids.append(call_id)
+        self.ledger.last_output[self.role] = completion.text
+        _add(self.ledger.usage, self.role, billed)
+        _add(self.ledger.unstored, self.role, completion.unstored_usage)
+        return completion.model_copy(update={"call_id": call_id})
 
 
 class _CountingSandbox:
@@ -188,11 +266,26 @@ class Generator:
             gapforge_version=__version__,
             config_hash=cfg.config_hash,
             models={role: rc.model for role, rc in cfg.roles.configured().items()},
-            prompt_hashes=prompts.prompt_hashes(),
+            prompt_hashes=prompt_hashes(),
             sandbox_image=str(getattr(sandbox, "image", "") or ""),
             sandbox_backend=getattr(sandbox, "name", "unknown"),
             policy_id=policy_id,
         )
+
+    # ------------------------------------------------------------------ records
+
+    def role_model(self, role: str) -> str:
+        rc = self.cfg.roles.configured().get(role)
+        return rc.model if rc is not None else role
+
+    def store_messages(self, messages: Sequence[Message]) -> tuple[MessageRef, ...]:
+        """The messages as stored: each text once in the run store, referenced by its address."""
+        refs = []
+        for m in messages:
+            tid = text_id(m.content)
+            self.store.write_text(TextRecord(text_id=tid, text=m.content))
+            refs.append(MessageRef(role=m.role, text_id=tid))
+        return tuple(refs)
 
     # ------------------------------------------------------------------ the run
 
@@ -230,6 +323,7 @@ class Generator:
                     AttemptRecord(
                         run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, round=round_no,
                         attempt=a, parent_sample=a.sample if a.turn > 0 else None, provenance=self.provenance,
+                        prompt=self.store_messages(a.messages),
                     )
                 )  # fmt: skip
             self.store.write_round(record)
@@ -270,24 +364,35 @@ class Generator:
         self, seed: Seed, round_no: int, rejections: list[Rejection]
     ) -> tuple[RoundRecord, list[Attempt], ProblemRecord | None]:
         started = utcnow()
-        usage: dict[str, TokenUsage] = {}
+        ledger = _RoundLedger()
+        m = self.models
 
-        def rnd(verdict: Verdict, reason: str, **extra: object) -> RoundRecord:
-            return RoundRecord(
-                run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, round=round_no,
-                verdict=verdict, reason=reason, started_at=started, usage=usage, provenance=self.provenance,
-                **extra,
-            )  # fmt: skip
+        def recorded(model: ChatModel, role: str) -> _RecordingModel:
+            return _RecordingModel(model, self, seed.id, round_no, role, ledger)
+
+        challenger, weak_model, strong_model = (
+            recorded(m.challenger, "challenger"), recorded(m.weak, "weak"), recorded(m.strong, "strong"),
+        )  # fmt: skip
+        reviewer = recorded(m.reviewer, "reviewer") if m.reviewer is not None else None
 
         messages = challenger_messages(
             seed, round_no, self.cfg.loop.max_rounds, rejections,
             min_tests=self.cfg.loop.min_tests, policy_rules=self.policy_rules,
         )  # fmt: skip
-        counted = _CountingModel(self.models.challenger)
+        prompt_refs = self.store_messages(messages)
+
+        def rnd(verdict: Verdict, reason: str, **extra: Any) -> RoundRecord:
+            extra.setdefault("raw_output", ledger.last_output.get("challenger", "")[:RAW_CAP])
+            return RoundRecord(
+                run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, round=round_no,
+                verdict=verdict, reason=reason, started_at=started, usage=dict(ledger.usage),
+                unstored_usage=dict(ledger.unstored), prompt=prompt_refs, call_ids=tuple(ledger.call_ids),
+                provenance=self.provenance, **extra,
+            )  # fmt: skip
+
         try:
-            problem = await draft_problem(counted, messages, seed=self.cfg.seed * 7919 + round_no)
+            problem = await draft_problem(challenger, messages, seed=self.cfg.seed * 7919 + round_no)
         except MalformedOutput as exc:
-            usage["challenger"] = counted.usage
             return (
                 rnd(
                     Verdict.MALFORMED,
@@ -299,7 +404,6 @@ class Generator:
             )
         except ModelError as exc:
             raise SeedAborted(f"challenger endpoint failed: {exc}") from exc
-        usage["challenger"] = counted.usage
 
         pid = problem.id
         static = check_static(problem, min_tests=self.cfg.loop.min_tests)
@@ -313,16 +417,17 @@ class Generator:
                 None,
             )
 
-        # The weak solver only sees the statement, so it can be asked while the validity checks run.
-        weak_messages = solver_messages(problem)
-        answered: list[TokenUsage] = []
+        # The rollout limit is fixed from one reference run before any solver is asked, so the
+        # solver prompt can state the limit the solutions are judged under (a timeout is then a
+        # fair verdict). The validity checks below run the reference again, several times.
+        limits = await self._rollout_limits(problem)
+        solver_prompt = solver_messages(problem, limits)
 
+        # The weak solver only sees the statement, so it can be asked while the validity checks run.
         async def weak_draft(i: int) -> Draft:
-            d = await draft(
-                self.models.weak, self.cfg.roles.weak.model, "weak", problem, weak_messages, sample=i, turn=0
+            return await draft(
+                weak_model, self.cfg.roles.weak.model, "weak", problem, solver_prompt, sample=i, turn=0
             )
-            answered.append(d.usage)
-            return d
 
         k_weak, k_strong = self.cfg.roles.weak.samples, self.cfg.roles.strong.samples
         early = (
@@ -354,18 +459,14 @@ class Generator:
             reference_cpu_s=validity.reference_cpu_s or 0.0,
         )
         if not validity.valid:
+            # Speculative weak calls already answered are in the calls table and the round's usage.
             await _cancel(early)
-            if answered:  # speculative weak calls already answered: they cost tokens all the same
-                usage["weak"] = sum(answered, TokenUsage())
             return (
                 rnd(Verdict.INVALID, validity.reason, problem=problem, problem_id=pid, validity=vsum),
                 [],
                 None,
             )
 
-        limits = self.limits.scaled_to_reference(
-            validity.reference_cpu_s or 0.0, floor=self.cfg.sandbox.rollout_cpu_floor_s
-        )
         vsum = vsum.model_copy(update={"cpu_limit_s": limits.cpu_seconds})
         drafts = early or [asyncio.create_task(weak_draft(i)) for i in range(k_weak)]
 
@@ -380,11 +481,11 @@ class Generator:
             return [
                 asyncio.create_task(
                     draft(
-                        self.models.strong,
+                        strong_model,
                         self.cfg.roles.strong.model,
                         "strong",
                         problem,
-                        weak_messages,
+                        solver_prompt,
                         sample=i,
                         turn=0,
                     )
@@ -409,7 +510,6 @@ class Generator:
         except BaseException:
             await _cancel([*weak_runs, *drafts, *strong_early])
             raise
-        usage["weak"] = sum((a.usage for a in weak), TokenUsage())
         weak_scores = _scores(weak)
         common = {"problem": problem, "problem_id": pid, "validity": vsum, "weak_scores": weak_scores}
 
@@ -427,19 +527,14 @@ class Generator:
             strong = list(await asyncio.gather(*(judged(t) for t in strong_tasks)))
         finally:
             await _cancel(strong_tasks)  # only ever does something if this round was cancelled
-        usage["strong"] = sum((a.usage for a in strong), TokenUsage())
         strong_scores = _scores(strong)
         decision = self.gate.decide(_rollouts(weak), _rollouts(strong))
         common |= {"strong_scores": strong_scores, "gate": _summary(decision)}
         attempts = weak + strong
 
         review: str | None = None
-        if (
-            self.models.reviewer is not None
-            and self.cfg.reviewer_enabled
-            and any(s != 1.0 for s in strong_scores)
-        ):
-            ambiguous, review = await self._review(problem, strong)
+        if reviewer is not None and self.cfg.reviewer_enabled and any(s != 1.0 for s in strong_scores):
+            ambiguous, review = await self._review(reviewer, problem, strong)
             if ambiguous:
                 return (
                     rnd(
@@ -458,10 +553,7 @@ class Generator:
             reason = f"strong solver passed {_fmt_scores(strong_scores)}, weak {_fmt_scores(weak_scores)} ({decision.reason})"
             return rnd(Verdict.FAILED_ON_STRONG, reason, review=review, **common), attempts, None
 
-        repairs = await self._repairs(problem, attempts, limits)
-        for a in repairs:
-            usage[a.role] = usage.get(a.role, TokenUsage()) + a.usage
-        attempts += repairs
+        attempts += await self._repairs(problem, attempts, limits, weak_model, strong_model)
         record = rnd(Verdict.ACCEPTED, decision.reason, review=review, **common)
         accepted = ProblemRecord(
             run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, seed_topic=seed.topic,
@@ -472,36 +564,50 @@ class Generator:
         )  # fmt: skip
         return record, attempts, accepted
 
-    async def _repairs(self, problem: Problem, attempts: list[Attempt], limits: Limits) -> list[Attempt]:
+    async def _rollout_limits(self, problem: Problem) -> Limits:
+        """max(rollout floor, 4x the reference's CPU time on one run), within the sandbox budget.
+        A reference that does not pass still gets the floor: validity will reject the draft."""
+        floor = self.cfg.sandbox.rollout_cpu_floor_s
+        probe = await self.sandbox.run(problem.program(problem.reference_solution), self.limits)
+        if probe.status is Status.SANDBOX_ERROR:
+            raise SeedAborted(f"sandbox failed running the reference solution: {probe.message}")
+        return self.limits.scaled_to_reference(probe.cpu_s if probe.passed else 0.0, floor=floor)
+
+    async def _repairs(
+        self,
+        problem: Problem,
+        attempts: list[Attempt],
+        limits: Limits,
+        weak_model: ChatModel,
+        strong_model: ChatModel,
+    ) -> list[Attempt]:
         turns = self.cfg.loop.repair_turns
         if turns <= 0:
             return []
         jobs = []
         for a in attempts:
             if a.measured and a.score == 0.0:
-                model = self.models.weak if a.role == "weak" else self.models.strong
-                name = self.cfg.roles.weak.model if a.role == "weak" else self.cfg.roles.strong.model
-                jobs.append(repair_chain(model, name, problem, a, turns, self.sandbox, limits))
+                model = weak_model if a.role == "weak" else strong_model
+                jobs.append(
+                    repair_chain(model, self.role_model(a.role), problem, a, turns, self.sandbox, limits)
+                )
         chains = await asyncio.gather(*jobs)
         return [a for chain in chains for a in chain]
 
-    async def _review(self, problem: Problem, strong: list[Attempt]) -> tuple[bool, str]:
-        from gapforge.generators.solver import failure_feedback
-
-        assert self.models.reviewer is not None
+    async def _review(self, reviewer: ChatModel, problem: Problem, strong: list[Attempt]) -> tuple[bool, str]:
         failing = [a for a in strong if a.measured and a.score == 0.0][:2]
         if not failing:
             return False, ""
         failures = "\n\n".join(
-            f"### Solution {i + 1}\n```python\n{a.code}\n```\nOutput:\n{failure_feedback(a.result)}"  # type: ignore[arg-type]
+            f"### Solution {i + 1}\n```python\n{a.code}\n```\nOutput:\n{analyst_detail(a.result)}"  # type: ignore[arg-type]
             for i, a in enumerate(failing)
         )
-        text = prompts.load("reviewer_user").format(
+        text = load_prompt("reviewer_user").format(
             problem=problem.solver_view(), tests=problem.tests[:6000], failures=failures
         )
         try:
             review = await complete_json(
-                self.models.reviewer, [Message(role="user", content=text)], parse_review, attempts=2
+                reviewer, [Message(role="user", content=text)], parse_review, attempts=2
             )
         except ModelError:
             return False, "(reviewer unavailable)"

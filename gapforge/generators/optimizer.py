@@ -55,13 +55,13 @@ from gapforge.config import RoleConfig, RunConfig, validate_environment
 from gapforge.dataset.records import AttemptRecord, RoundRecord, Seed, utcnow
 from gapforge.dataset.store import BufferSink, RunStore
 from gapforge.errors import ConfigError, GapforgeError, MalformedOutput, RunStoreError
-from gapforge.generators import templates
 from gapforge.generators.loop import Generator
 from gapforge.generators.policy import KNOBS, Policy, PolicyDiff, diff_policies, save_policy
 from gapforge.generators.run import role_models
-from gapforge.generators.solver import failure_feedback
 from gapforge.llm import ChatModel, Message, OpenAIChatModel, complete_json, malformed
 from gapforge.models import Verdict, content_hash
+from gapforge.prompts import prompt_hashes
+from gapforge.prompts.feedback import analyst_detail
 from gapforge.sandbox import Sandbox, open_sandbox
 
 SCHEMA_VERSION = 1
@@ -182,7 +182,7 @@ def frozen_core(cfg: RunConfig) -> dict[str, Any]:
         "loop": cfg.loop.model_dump(mode="json"),
         "solvers": solvers,
         "reviewer_enabled": cfg.reviewer_enabled,
-        "prompts": templates.prompt_hashes(),
+        "prompts": prompt_hashes(),
     }
 
 
@@ -686,7 +686,7 @@ def training_digest(
         assert result is not None
         failing_lines.append(
             f'- "{titles.get(att.problem_id, att.problem_id)}" {att.role} sample {att.sample}: '
-            f"{result.status.value}: {_one_line(failure_feedback(result))}"
+            f"{result.status.value}: {_one_line(analyst_detail(result))}"
         )
     more_rounds = f"\n(... {len(rejected) - max_rounds} more)" if len(rejected) > max_rounds else ""
     user = ANALYZER_USER.format(

@@ -1,40 +1,20 @@
 """Solvers: one neutral prompt for weak and strong alike; rollouts executed in the sandbox;
-optional repair turns that see the failing tests' names and capped error output."""
+repair turns that see their failing public examples in full and the hidden tests as counts and
+error classes (:mod:`gapforge.prompts.feedback`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from gapforge.errors import ModelError, SandboxError
-from gapforge.generators import templates as prompts
 from gapforge.generators.extract import extract_code
-from gapforge.llm import ChatModel, Message
-from gapforge.models import Attempt, Problem, TokenUsage
+from gapforge.llm import ChatModel
+from gapforge.models import Attempt, Message, Problem, TokenUsage
+from gapforge.prompts import repair_message, solver_messages
+from gapforge.prompts.feedback import example_program, solver_feedback
 from gapforge.sandbox import ExecutionResult, Limits, Sandbox, Status
 
-FEEDBACK_CHARS = 1500
 SANDBOX_RETRIES = 2
-
-
-def solver_messages(problem: Problem) -> list[Message]:
-    return [
-        Message(role="system", content=prompts.load("solver_system")),
-        Message(role="user", content=prompts.load("solver_user").format(problem=problem.solver_view())),
-    ]
-
-
-def failure_feedback(result: ExecutionResult) -> str:
-    """What a repair turn may see: failing test names and capped messages (never the test code)."""
-    lines = []
-    for t in result.tests:
-        if t.status is not Status.PASSED:
-            msg = t.message.strip()[:300]
-            lines.append(f"- {t.name}: {t.status.value}" + (f"\n  {msg}" if msg else ""))
-    if not lines and result.message:
-        lines.append(result.message[:500])
-    if result.stderr.strip():
-        lines.append("stderr (last lines):\n" + result.stderr.strip()[-500:])
-    return "\n".join(lines)[:FEEDBACK_CHARS]
 
 
 async def execute(sandbox: Sandbox, problem: Problem, code: str, limits: Limits) -> ExecutionResult:
@@ -67,6 +47,8 @@ class Draft:
     code: str | None = None
     usage: TokenUsage = field(default_factory=TokenUsage)
     infra_error: str | None = None
+    messages: tuple[Message, ...] = ()
+    call_id: str | None = None
 
 
 async def draft(
@@ -80,19 +62,26 @@ async def draft(
     turn: int,
 ) -> Draft:
     """Ask the solver; nothing runs yet. An endpoint failure is kept on the draft, never a 0."""
+    sent = tuple(messages)
     try:
         completion = await model.complete(messages, seed=sample * 1000 + turn)
     except ModelError as exc:  # measurement failure after the client's retries: never a 0
-        return Draft(problem, role, model_name, sample, turn, infra_error=f"{type(exc).__name__}: {exc}")
+        return Draft(
+            problem, role, model_name, sample, turn, infra_error=f"{type(exc).__name__}: {exc}", messages=sent
+        )
     code = extract_code(completion.text, entry_point=problem.entry_point)
-    return Draft(problem, role, model_name, sample, turn, completion.text, code, completion.usage)
+    return Draft(
+        problem, role, model_name, sample, turn, completion.text, code, completion.usage,
+        messages=sent, call_id=completion.call_id,
+    )  # fmt: skip
 
 
 async def judge(d: Draft, sandbox: Sandbox, limits: Limits) -> Attempt:
     """Execute a draft against the hidden tests: the scored attempt."""
     common = {
         "problem_id": d.problem.id, "role": d.role, "model": d.model, "sample": d.sample, "turn": d.turn,
-        "completion": d.completion, "code": d.code, "usage": d.usage,
+        "completion": d.completion, "code": d.code, "usage": d.usage, "messages": d.messages,
+        "call_id": d.call_id,
     }  # fmt: skip
     if d.infra_error is not None:
         return Attempt(**common, infra_error=d.infra_error)
@@ -130,23 +119,22 @@ async def repair_chain(
     sandbox: Sandbox,
     limits: Limits,
 ) -> list[Attempt]:
-    """Up to ``turns`` repair turns after a failing attempt; stops at the first pass."""
+    """Up to ``turns`` repair turns after a failing attempt; stops at the first pass.
+
+    Each turn sees the conversation so far and the feedback on its last answer: the public
+    examples run in full, the hidden tests as counts and error classes only."""
     chain: list[Attempt] = []
-    messages = solver_messages(problem)
+    messages = list(first.messages) or solver_messages(problem, limits)
     current = first
     for turn in range(1, turns + 1):
         if not current.measured or current.score == 1.0:
             break
         assert current.result is not None
+        feedback = await feedback_for(sandbox, problem, current, limits)
         messages = [
             *messages,
             Message(role="assistant", content=current.completion),
-            Message(
-                role="user",
-                content=prompts.load("repair_user").format(
-                    status=current.result.status.value, failures=failure_feedback(current.result)
-                ),
-            ),
+            repair_message(current.result.status.value, feedback),
         ]
         current = await _attempt(
             model, model_name, first.role, problem, messages,
@@ -154,6 +142,19 @@ async def repair_chain(
         )  # fmt: skip
         chain.append(current)
     return chain
+
+
+async def feedback_for(sandbox: Sandbox, problem: Problem, attempt: Attempt, limits: Limits) -> str:
+    """The execution feedback for a failing attempt. Its public examples are run separately (the
+    hidden verdict stays what the hidden tests said); if that run cannot be had, the feedback
+    says only what the hidden tests say."""
+    assert attempt.result is not None
+    examples: ExecutionResult | None = None
+    program = example_program(problem, attempt.code) if attempt.code is not None else None
+    if program is not None:
+        result = await sandbox.run(program, limits)
+        examples = None if result.status is Status.SANDBOX_ERROR else result
+    return solver_feedback(problem, attempt.result, examples)
 
 
 def total_usage(attempts: list[Attempt]) -> TokenUsage:
