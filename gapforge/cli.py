@@ -549,12 +549,30 @@ def export(
     drop_flagged: Annotated[
         bool, typer.Option(help="Leave out problems flagged as duplicates or contaminated.")
     ] = False,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind", help="Keep only this problem kind (function | stdio; repeatable; RL formats)."
+        ),
+    ] = None,
+    accepted_only: Annotated[
+        bool,
+        typer.Option(help="sft/dpo: only accepted problems; --no-accepted-only takes every usable round."),
+    ] = True,
+    system_prompt: Annotated[
+        bool, typer.Option(help="Keep the solver system message in the prompt (--no-system-prompt drops it).")
+    ] = True,
+    data_source: Annotated[
+        str, typer.Option(help="verl data_source / OpenRLHF datasource; must start with 'gapforge'.")
+    ] = "gapforge",
 ) -> None:
     """Write a run in the exact format a trainer consumes (see docs/exports.md).
 
     Examples:
       gapforge export demo-out --format verl --out exports/verl
       gapforge export demo-out -f trl -o exports/trl
+      gapforge export demo-out -f open-r1 -o exports/open-r1 --kind stdio
+      gapforge export demo-out -f sft -o exports/sft --no-accepted-only --no-system-prompt
     """
     from gapforge.dataset.export import export as do_export
 
@@ -562,7 +580,17 @@ def export(
         raise _fail(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", EXIT_BAD_INPUT)
     _check_dir(source)
     try:
-        res = do_export(source, fmt, out_path, split=split, drop_flagged=drop_flagged)
+        res = do_export(
+            source,
+            fmt,
+            out_path,
+            split=split,
+            drop_flagged=drop_flagged,
+            kinds=set(kinds) if kinds else None,
+            accepted_only=accepted_only,
+            system_prompt=system_prompt,
+            data_source=data_source,
+        )
     except GapforgeError as exc:
         raise _fail(str(exc), EXIT_BAD_INPUT) from None
     out.print(f"{res.format}: {res.rows} rows -> {res.path}", highlight=False)

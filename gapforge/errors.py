@@ -7,7 +7,8 @@
     ├── SandboxError             the sandbox itself could not run (never a program verdict)
     │   ├── DockerUnavailable    no Docker engine reachable
     │   ├── ImageNotFound        the sandbox image is not built
-    │   └── ImageBuildError      building the sandbox image failed
+    │   ├── ImageBuildError      building the sandbox image failed
+    │   └── RewardsUnmeasured    a rewarder could not measure N completions in a row
     ├── ModelError               an LLM endpoint failed after retries (infrastructure, not a score)
     │   └── MalformedOutput      a completion could not be parsed after retries
     └── RunStoreError            a run directory is corrupt, locked or from another config
@@ -41,6 +42,10 @@ class ImageNotFound(SandboxError):
 
 class ImageBuildError(SandboxError):
     """Building the sandbox image failed."""
+
+
+class RewardsUnmeasured(SandboxError):
+    """A rewarder could not measure many completions in a row: stop the training run."""
 
 
 class ModelError(GapforgeError):

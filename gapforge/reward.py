@@ -5,24 +5,30 @@ Three trainer shapes, one engine (:class:`SandboxRewarder`):
 * TRL ``GRPOTrainer``: :func:`reward_func` (``reward_funcs=[reward_func]``) reads the problem's
   columns (``kind``, ``tests``, ``entry_point``; or ``ground_truth``, ``reward_model``,
   ``verification_info``, ``label``) from its keyword arguments.
-* verl: :func:`compute_score` (``custom_reward_function.name=compute_score``) and
-  :func:`compute_score_batch` for verl's ``batch`` reward manager.
-* OpenRLHF: :func:`openrlhf_reward_func` (point ``--remote_rm_url`` at a file that imports it as
-  ``reward_func``; ``gapforge export --format openrlhf`` writes that file).
+* verl: :func:`compute_score` (``reward.custom_reward_function.name=compute_score``; verl's
+  default ``naive`` reward manager) and :func:`compute_score_batch` for managers that pass lists.
+* OpenRLHF: :func:`openrlhf_reward_func` (point ``--reward.remote_url`` at a file that imports it
+  as ``reward_func``; ``gapforge export --format openrlhf`` writes that file).
 
 Scores: 1.0 when every hidden test passes, else 0.0 (or, with ``fraction``, the share of tests
 passed). A completion without code scores 0.0: that is the policy's failure. An infrastructure
 failure (the sandbox cannot run, or keeps answering ``sandbox_error`` after retries) scores
-``None``, never 0: TRL skips ``None`` rewards; see docs/exports.md for verl and OpenRLHF.
+``None``, never 0: TRL skips ``None`` rewards; see docs/exports.md for verl and OpenRLHF. After
+``max_unmeasured`` such completions in a row scoring raises :class:`RewardsUnmeasured`, which stops
+the training run instead of letting it train on nothing.
 
 Trainers call reward functions synchronously. The rewarder owns a background thread with its
 own event loop and one long-lived sandbox (the warm pool by default), opened on first use and
 closed at exit; a forked child process starts its own. Batches run concurrently (the sandbox's
-admission control bounds parallelism) and identical programs in a batch run once.
+admission control bounds parallelism) and identical programs in a batch run once. All rewarders
+on a host share :class:`~gapforge.sandbox.slots.HostSlots`, so their containers together stay
+within ``GAPFORGE_HOST_SLOTS``.
 
 Environment (for the module-level default rewarder): ``GAPFORGE_REWARD_BACKEND`` (pool, docker,
 local; default pool), ``GAPFORGE_REWARD_CONCURRENCY`` (sandbox slots; default one per core),
-``GAPFORGE_REWARD_MODE`` (binary or fraction; default binary).
+``GAPFORGE_REWARD_MODE`` (binary or fraction; default binary), ``GAPFORGE_REWARD_MAX_UNMEASURED``
+(default 32; 0 = score None forever), ``GAPFORGE_HOST_SLOTS`` (default one per core; 0 = no
+bound) and ``GAPFORGE_HOST_SLOTS_DIR``.
 """
 
 from __future__ import annotations
@@ -37,17 +43,21 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from gapforge.errors import ConfigError, SandboxError
+from gapforge.errors import ConfigError, RewardsUnmeasured, SandboxError
 from gapforge.generators.extract import extract_code
 from gapforge.sandbox import BACKENDS, ExecutionResult, Kind, Limits, Program, Sandbox, open_sandbox
+from gapforge.sandbox.slots import HostSlots
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRIES = 2
+DEFAULT_MAX_UNMEASURED = 32  # consecutive unmeasured completions that stop a training run
+SLOT_TIMEOUT_S = 600.0
+SLOT_POLL_S = 0.25
 CLOSE_TIMEOUT_S = 120.0
 TASK_COLUMNS = ("kind", "tests", "entry_point", "reference_cpu_s", "cpu_limit_s")
 
@@ -94,12 +104,38 @@ class RewardTask(BaseModel):
             raise ConfigError(
                 "verification_info has no test_cases; export the dataset with `gapforge export`"
             )
-        if cases[0].get("type") == "pytest":
-            return cls(kind="function", tests=cases[0]["input"], entry_point=cases[0].get("fn_name"))
+        limits = {"cpu_limit_s": data.get("cpu_limit_s"), "reference_cpu_s": data.get("reference_cpu_s")}
+        if cases[0].get("type") == "pytest":  # exports before the self-checking case
+            return cls(
+                kind="function", tests=cases[0]["input"], entry_point=cases[0].get("fn_name"), **limits
+            )
+        if cases[0].get("fn_name") and len(cases) == 1:
+            tests = _self_check_tests(cases[0]["input"])
+            if tests is not None:
+                return cls(kind="function", tests=tests, entry_point=cases[0]["fn_name"], **limits)
         plain = [{"input": c["input"], "output": c["output"]} for c in cases]
         tol = data.get("float_tolerance")
         tests = json.dumps({"cases": plain, "float_tolerance": tol} if tol is not None else plain)
-        return cls(kind="stdio", tests=tests)
+        return cls(kind="stdio", tests=tests, **limits)
+
+
+def _self_check_tests(script: str) -> str | None:
+    """The hidden pytest module inside an open-r1 self-checking case (``_GF_TESTS = '...'``)."""
+    import ast
+
+    try:
+        tree = ast.parse(script)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["_GF_TESTS"]
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
+    return None
 
 
 class RewarderStats(BaseModel):
@@ -110,7 +146,19 @@ class RewarderStats(BaseModel):
     cache_hits: int = 0
     no_code: int = 0
     unmeasured: int = 0
+    consecutive_unmeasured: int = 0
     last_error: str | None = None
+
+
+def host_slots_from_env() -> HostSlots | None:
+    raw = os.environ.get("GAPFORGE_HOST_SLOTS")
+    try:
+        count = int(raw) if raw else (os.cpu_count() or 1)
+    except ValueError:
+        raise ConfigError(f"GAPFORGE_HOST_SLOTS must be an integer (0 = no bound), got {raw!r}") from None
+    if count <= 0:
+        return None
+    return HostSlots(count, os.environ.get("GAPFORGE_HOST_SLOTS_DIR") or None)
 
 
 def score_of(result: ExecutionResult, fraction: bool) -> float:
@@ -137,7 +185,16 @@ class SandboxRewarder:
         cache_size: int = 4096,
         run_id: str | None = None,
         sandbox_factory: Callable[[], Sandbox] | None = None,
+        max_unmeasured: int | None = DEFAULT_MAX_UNMEASURED,
+        host_slots: HostSlots | int | Literal["env"] | None = "env",
+        slot_timeout_s: float = SLOT_TIMEOUT_S,
     ) -> None:
+        """``max_unmeasured``: after that many consecutive completions the sandbox could not
+        measure, scoring raises :class:`RewardsUnmeasured` (stops the training run); None or 0
+        scores them None forever. ``host_slots``: a host-wide bound on this process's and every
+        other rewarder's containers (:class:`HostSlots`, or a slot count in the default slot
+        directory); None = no bound; ``"env"`` (default): ``GAPFORGE_HOST_SLOTS`` slots (default one
+        per core, 0 = no bound) in ``GAPFORGE_HOST_SLOTS_DIR`` (default: a per-user temp dir)."""
         if sandbox_factory is None and backend not in BACKENDS:
             raise ConfigError(f"unknown sandbox backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
         self.backend = backend
@@ -148,6 +205,15 @@ class SandboxRewarder:
         self.cache_size = cache_size
         self.run_id = run_id or f"reward-{os.getpid()}"
         self._factory = sandbox_factory
+        self.max_unmeasured = max_unmeasured or None
+        if host_slots == "env":
+            host_slots = host_slots_from_env()
+        if isinstance(host_slots, int):
+            host_slots = HostSlots(host_slots) if host_slots > 0 else None
+        self.host_slots = host_slots
+        self.slot_timeout_s = slot_timeout_s
+        self._busy = 0
+        self._watcher: asyncio.Future[None] | None = None
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -183,7 +249,20 @@ class SandboxRewarder:
             )
         frac = self.fraction if fraction is None else fraction
         future = asyncio.run_coroutine_threadsafe(self._score_all(list(completions), list(tasks), frac), loop)
-        return future.result()
+        scores = future.result()
+        self._fail_fast()
+        return scores
+
+    def _fail_fast(self) -> None:
+        run = self._stats["consecutive_unmeasured"]
+        if self.max_unmeasured is not None and run >= self.max_unmeasured:
+            self._stats["consecutive_unmeasured"] = 0  # a caller that catches this may go on
+            raise RewardsUnmeasured(
+                f"gapforge reward: the sandbox could not measure {run} completions in a row "
+                f"(last error: {self._stats['last_error']}); fix the sandbox (Docker engine, "
+                "`gapforge images build`) and resume from the last checkpoint, or set "
+                "GAPFORGE_REWARD_MAX_UNMEASURED=0 to score them None and keep training"
+            )
 
     def close(self) -> None:
         """Close the sandbox and stop the background loop (idempotent)."""
@@ -222,37 +301,75 @@ class SandboxRewarder:
             self._loop, self._thread, self._pid = loop, thread, os.getpid()
             self._sandbox = None
             self._open_lock = None
+            if self.host_slots is not None:
+                self.host_slots.forget()  # a forked child: the parent's locks stay the parent's
             atexit.register(self.close)
             return loop
 
-    def _new_sandbox(self) -> Sandbox:
+    def _new_sandbox(self, size: int | None) -> Sandbox:
         if self._factory is not None:
             return self._factory()
-        return open_sandbox(
-            self.backend, limits=self.limits, max_concurrency=self.max_concurrency, run_id=self.run_id
-        )
+        return open_sandbox(self.backend, limits=self.limits, max_concurrency=size, run_id=self.run_id)
 
     async def _get_sandbox(self) -> Sandbox | None:
         if self._open_lock is None:
             self._open_lock = asyncio.Lock()
         async with self._open_lock:
             if self._sandbox is None:
-                sb = self._new_sandbox()
+                size = self.max_concurrency
+                slots = self.host_slots
                 try:
+                    if slots is not None:
+                        want = size or os.cpu_count() or 1
+                        size = await asyncio.to_thread(slots.acquire, want, self.slot_timeout_s)
+                    sb = self._new_sandbox(size)
                     await sb.__aenter__()
                 except (SandboxError, OSError) as exc:
+                    if slots is not None:
+                        slots.release()
                     self._stats["last_error"] = f"{type(exc).__name__}: {exc}"
                     log.warning("gapforge reward: the sandbox could not start, scoring None: %s", exc)
                     return None
                 self._sandbox = sb
+                if slots is not None:
+                    self._watcher = asyncio.ensure_future(self._watch_slots(sb))
             return self._sandbox
 
     async def _close_sandbox(self) -> None:
         sb, self._sandbox = self._sandbox, None
-        if sb is not None:
-            await asyncio.shield(sb.__aexit__(None, None, None))
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
+        try:
+            if sb is not None:
+                await asyncio.shield(sb.__aexit__(None, None, None))
+        finally:
+            if self.host_slots is not None:
+                self.host_slots.release()  # only once the containers are gone
 
     async def _score_all(
+        self, completions: list[str], tasks: list[RewardTask], fraction: bool
+    ) -> list[float | None]:
+        self._busy += 1
+        try:
+            return await self._score(completions, tasks, fraction)
+        finally:
+            self._busy -= 1
+
+    async def _watch_slots(self, sandbox: Sandbox) -> None:
+        """Give the host-wide slots back between batches when another process waits for one."""
+        slots = self.host_slots
+        assert slots is not None
+        assert self._open_lock is not None
+        while self._sandbox is sandbox:
+            await asyncio.sleep(SLOT_POLL_S)
+            if self._busy or not await asyncio.to_thread(slots.others_waiting):
+                continue
+            async with self._open_lock:
+                if self._sandbox is sandbox and not self._busy:
+                    await self._close_sandbox()
+
+    async def _score(
         self, completions: list[str], tasks: list[RewardTask], fraction: bool
     ) -> list[float | None]:
         programs: list[tuple[Program, Limits] | None] = []
@@ -298,8 +415,10 @@ class SandboxRewarder:
             result = results[_key(*item)]
             if result is None:
                 self._stats["unmeasured"] += 1
+                self._stats["consecutive_unmeasured"] += 1
                 scores.append(None)
             else:
+                self._stats["consecutive_unmeasured"] = 0
                 scores.append(score_of(result, fraction))
         self._stats["scored"] += len(scores)
         return scores
@@ -343,10 +462,18 @@ def default_rewarder() -> SandboxRewarder:
                 concurrency = int(conc) if conc else None
             except ValueError:
                 raise ConfigError(f"GAPFORGE_REWARD_CONCURRENCY must be an integer, got {conc!r}") from None
+            raw = os.environ.get("GAPFORGE_REWARD_MAX_UNMEASURED")
+            try:
+                max_unmeasured = int(raw) if raw else DEFAULT_MAX_UNMEASURED
+            except ValueError:
+                raise ConfigError(
+                    f"GAPFORGE_REWARD_MAX_UNMEASURED must be an integer (0 = never stop), got {raw!r}"
+                ) from None
             _default = SandboxRewarder(
                 os.environ.get("GAPFORGE_REWARD_BACKEND", "pool"),
                 max_concurrency=concurrency,
                 fraction=mode == "fraction",
+                max_unmeasured=max_unmeasured,
             )
         return _default
 
@@ -532,7 +659,7 @@ def response_of(query: str, prompt: str) -> str:
 def openrlhf_reward_func(
     queries: Sequence[str], prompts: Sequence[str], labels: Sequence[str], **kwargs: Any
 ) -> dict[str, Any]:
-    """OpenRLHF custom reward (``--remote_rm_url reward_func.py``, ``--label_key label``): returns
+    """OpenRLHF custom reward (``--reward.remote_url reward_func.py``, ``--data.label_key label``): returns
     ``{"rewards", "scores", "extra_logs"}``. With torch installed they are float tensors in which an
     unmeasured completion is NaN (OpenRLHF has no "skip" value); without torch, lists with None."""
     responses = [response_of(q, p) for q, p in zip(queries, prompts, strict=True)]

@@ -202,28 +202,33 @@ def test_openrlhf_reward_on_exported_rows(exported: dict[str, Path], rewarder: S
 def test_open_r1_verification_info(exported: dict[str, Path], published: Path, tmp_path: Path) -> None:
     ds = load_parquet(exported["open-r1"], tmp_path)
     problems = {p["problem_id"]: p for p in read_published(published)["problems"]}
-    assert {"problem", "verification_info"} <= set(ds.column_names)
+    assert {"problem", "verification_info", "kind", "tests", "entry_point", "cpu_limit_s"} <= set(
+        ds.column_names
+    )
     for row in ds:
         info = row["verification_info"]
         assert info["language"] == "python"
         assert row["problem"].startswith("# ")
         p = problems[row["problem_id"]]
+        assert info["cpu_limit_s"] == p["validity"].get("cpu_limit_s") == row["cpu_limit_s"]
+        assert info["reference_cpu_s"] == p["validity"]["reference_cpu_s"] == row["reference_cpu_s"]
+        assert {c["type"] for c in info["test_cases"]} == {"stdin_stdout"}  # all open-r1 runs
         if p["kind"] == "stdio":
             assert [(c["input"], c["output"]) for c in info["test_cases"]] == [
                 (c["input"], c["output"]) for c in json.loads(p["tests"])
             ]
-            assert {c["type"] for c in info["test_cases"]} == {"stdin_stdout"}
             assert {c["fn_name"] for c in info["test_cases"]} == {None}
+            assert "exec(sys.stdin.read())" not in row["problem"]
         else:
             (case,) = info["test_cases"]
-            assert case["type"] == "pytest"
             assert case["fn_name"] == p["entry_point"]
-            assert case["input"] == p["tests"]
+            assert p["tests"] in case["input"] or repr(p["tests"]) in case["input"]
+            assert row["problem"].endswith("import sys\nexec(sys.stdin.read())\n```")
 
 
 def _open_r1_stock_pass_rate(code: str, test_cases: list[dict[str, Any]]) -> float:
     """open-r1's own evaluation script (rewards.code_reward): run the code per case with the
-    input on stdin, compare stripped output lines."""
+    input on stdin, compare stripped output lines (tests/trainers/ has the verbatim copy)."""
     passed = 0
     for case in test_cases:
         proc = subprocess.run(
@@ -231,7 +236,7 @@ def _open_r1_stock_pass_rate(code: str, test_cases: list[dict[str, Any]]) -> flo
             input=case["input"],
             text=True,
             capture_output=True,
-            timeout=10,
+            timeout=60,
             check=False,
         )
         if proc.returncode != 0:
@@ -244,12 +249,44 @@ def _open_r1_stock_pass_rate(code: str, test_cases: list[dict[str, Any]]) -> flo
     return passed / len(test_cases)
 
 
-def test_open_r1_stdio_cases_work_in_open_r1s_own_executor(exported: dict[str, Path], tmp_path: Path) -> None:
+SELF_CHECK_TAIL = "\n\nimport sys\nexec(sys.stdin.read())\n"
+
+
+def test_open_r1_every_kind_works_in_open_r1s_own_executor(exported: dict[str, Path], tmp_path: Path) -> None:
     ds = load_parquet(exported["open-r1"], tmp_path)
-    (row,) = [r for r in ds if r["kind"] == "stdio"]
+    assert {r["kind"] for r in ds} == {"function", "stdio"}
+    for row in ds:
+        good, bad = SOLUTIONS[row["problem"].splitlines()[0].removeprefix("# ")]
+        cases = row["verification_info"]["test_cases"]
+        if row["kind"] == "function":  # the prompt asks the program to end with these lines
+            good, bad = good + SELF_CHECK_TAIL, bad + SELF_CHECK_TAIL
+        assert _open_r1_stock_pass_rate(good, cases) == 1.0, row["problem_id"]
+        assert _open_r1_stock_pass_rate(bad, cases) < 1.0, row["problem_id"]
+
+
+def test_open_r1_self_check_cannot_be_passed_without_the_tests(
+    exported: dict[str, Path], tmp_path: Path
+) -> None:
+    ds = load_parquet(exported["open-r1"], tmp_path)
+    row = next(r for r in ds if r["kind"] == "function")
+    good, _ = SOLUTIONS[row["problem"].splitlines()[0].removeprefix("# ")]
     cases = row["verification_info"]["test_cases"]
-    assert _open_r1_stock_pass_rate(PAIRS_REF, cases) == 1.0
-    assert _open_r1_stock_pass_rate(PAIRS_BUG, cases) < 1.0
+    (case,) = cases
+    assert case["output"] not in case["input"]  # the token is computed, not printed from the script
+    assert _open_r1_stock_pass_rate("print('passed')", cases) == 0.0
+    assert _open_r1_stock_pass_rate(good, cases) == 0.0  # without exec(stdin) nothing is tested
+
+
+def test_open_r1_self_check_holds_the_recorded_cpu_limit() -> None:
+    from gapforge.dataset.export import self_check_script
+
+    tests = "from solution import f\n\ndef test_f():\n    assert f(2) == 4\n"
+    fast = "def f(x):\n    return 2 * x\n"
+    slow = "import time\n\ndef f(x):\n    t = time.process_time()\n    while time.process_time() - t < 4:\n        pass\n    return 2 * x\n"
+    for limit, code, expected in [(1.0, fast, 1.0), (1.0, slow, 0.0), (None, fast, 1.0)]:
+        script, token = self_check_script(tests, "p-x", limit)
+        case = {"input": script, "output": token}
+        assert _open_r1_stock_pass_rate(code + SELF_CHECK_TAIL, [case]) == expected, (limit, code)
 
 
 @pytest.mark.docker
@@ -278,8 +315,11 @@ def test_sft_messages_end_in_a_passing_solution(
     exported: dict[str, Path], published: Path, tmp_path: Path
 ) -> None:
     ds = load_jsonl(exported["sft"], tmp_path)  # TRL SFTTrainer reads the messages column
-    trajectories = read_published(published)["trajectories"]
-    assert ds.num_rows == sum(t["label"] == "positive" for t in trajectories)
+    published_rows = read_published(published)
+    accepted = {p["problem_id"] for p in published_rows["problems"]}
+    trajectories = published_rows["trajectories"]
+    assert ds.num_rows == sum(t["label"] == "positive" and t["problem_id"] in accepted for t in trajectories)
+    assert {row["problem_id"] for row in ds} <= accepted  # accepted problems only, by default
     sources = {row["source"] for row in ds}
     assert sources == {"solution", "repair"}
     for row in ds:
@@ -324,9 +364,13 @@ def test_filters(published: Path, tmp_path: Path) -> None:
     assert [r["kind"] for r in stdio] == ["stdio"]
     no_system = pq.read_table(export(published, "verl", tmp_path / "v", system_prompt=False).path).to_pylist()
     assert all([m["role"] for m in r["prompt"]] == ["user"] for r in no_system)
-    all_pairs = export(published, "dpo", tmp_path / "d1").rows
-    accepted_pairs = export(published, "dpo", tmp_path / "d2", accepted_only=True).rows
+    all_pairs = export(published, "dpo", tmp_path / "d1", accepted_only=False).rows
+    accepted_pairs = export(published, "dpo", tmp_path / "d2").rows
     assert 0 < accepted_pairs < all_pairs
+    assert (
+        export(published, "sft", tmp_path / "s1", accepted_only=False).rows
+        > export(published, "sft", tmp_path / "s2").rows
+    )
 
 
 def test_bad_requests_are_config_errors(published: Path, tmp_path: Path) -> None:
@@ -336,3 +380,33 @@ def test_bad_requests_are_config_errors(published: Path, tmp_path: Path) -> None
         export(published, "verl", tmp_path / "train.jsonl")
     with pytest.raises(ConfigError, match="kinds filters"):
         export(published, "sft", tmp_path, kinds={"stdio"})
+    with pytest.raises(ConfigError, match="unknown problem kind"):
+        export(published, "trl", tmp_path, kinds={"perl"})
+
+
+def test_the_cli_has_the_four_options(published: Path, tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gapforge", "export", str(published), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    done = cli("-f", "open-r1", "-o", str(tmp_path / "o"), "--kind", "stdio")
+    assert done.returncode == 0, done.stderr
+    assert [r["kind"] for r in pq.read_table(tmp_path / "o/train.parquet").to_pylist()] == ["stdio"]
+    assert cli("-f", "dpo", "-o", str(tmp_path / "d1.jsonl"), "--no-accepted-only").returncode == 0
+    assert cli("-f", "dpo", "-o", str(tmp_path / "d2.jsonl")).returncode == 0
+    lines = [len((tmp_path / f).read_text().splitlines()) for f in ("d1.jsonl", "d2.jsonl")]
+    assert lines[0] > lines[1] > 0
+    done = cli(
+        "-f", "verl", "-o", str(tmp_path / "v"), "--no-system-prompt", "--data-source", "gapforge-demo"
+    )
+    assert done.returncode == 0, done.stderr
+    rows = pq.read_table(tmp_path / "v/train.parquet").to_pylist()
+    assert {r["data_source"] for r in rows} == {"gapforge-demo"}
+    assert all([m["role"] for m in r["prompt"]] == ["user"] for r in rows)
+    bad = cli("-f", "verl", "-o", str(tmp_path / "x"), "--data-source", "mine")
+    assert bad.returncode != 0
+    assert "data_source must start with 'gapforge'" in bad.stderr + bad.stdout

@@ -115,6 +115,46 @@ CODE_CASES: list[tuple[str, str, str | None, str | None]] = [
         "add",
         "add = lambda a, b: a + b\n",
     ),
+    # Decoded with skip_special_tokens=False (OpenRLHF): the end-of-turn token follows the fence.
+    *[
+        (
+            f"end-of-turn token {tok} after the closing fence",
+            f"Here:\n{T3}python\ndef add(a, b):\n    return a + b\n{T3}{tok}",
+            "add",
+            "def add(a, b):\n    return a + b\n",
+        )
+        for tok in (
+            "<|im_end|>",
+            "<|eot_id|>",
+            "</s>",
+            "<|endoftext|>",
+            "<|im_end|><|endoftext|><|endoftext|>",
+        )
+    ],
+    (
+        "prose on the closing fence's line",
+        f"{T3}python\ndef add(a, b):\n    return a + b\n{T3} Hope this helps!\nMore prose.",
+        "add",
+        "def add(a, b):\n    return a + b\n",
+    ),
+    (
+        "unterminated block ending in an end-of-turn token",
+        f"{T3}python\ndef add(a, b):\n    return a + b\n<|im_end|>",
+        "add",
+        "def add(a, b):\n    return a + b\n",
+    ),
+    (
+        "unfenced code ending in an end-of-turn token",
+        "def add(a, b):\n    return a + b\n</s>",
+        "add",
+        "def add(a, b):\n    return a + b\n",
+    ),
+    (
+        "a special token inside the code is code",
+        f'{T3}python\nTAG = "</s>"\nprint(TAG)\n{T3}<|im_end|>',
+        None,
+        'TAG = "</s>"\nprint(TAG)\n',
+    ),
 ]
 
 

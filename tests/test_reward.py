@@ -4,7 +4,12 @@ fraction scoring, batching, and infrastructure failures scored None (never 0).""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +24,7 @@ from _dataset_runs import (
 )
 from conftest import RUN_ID
 
-from gapforge.errors import ConfigError
+from gapforge.errors import ConfigError, RewardsUnmeasured
 from gapforge.models import Problem
 from gapforge.reward import (
     RewardTask,
@@ -27,6 +32,7 @@ from gapforge.reward import (
     completion_text,
     compute_score,
     compute_score_batch,
+    default_rewarder,
     make_reward_func,
     openrlhf_reward_func,
     response_of,
@@ -34,6 +40,7 @@ from gapforge.reward import (
     set_default_rewarder,
 )
 from gapforge.sandbox.docker import DockerSandbox
+from gapforge.sandbox.slots import HostSlots
 
 pytestmark = pytest.mark.docker
 
@@ -269,3 +276,149 @@ def test_a_forked_worker_gets_its_own_loop_and_sandbox() -> None:
         assert os.WEXITSTATUS(status) == 0
         assert json.loads(got) == [1.0, 0.0]
         assert r.score_batch([completion(SECOND_BUG)], [task]) == [0.0]  # the parent's still works
+
+
+# ----------------------------------------------------------------------------- fail fast
+
+
+def test_consecutive_unmeasured_completions_stop_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")  # no Docker engine there
+    p = second_problem()
+    task = RewardTask(kind="function", tests=p.tests)
+    with SandboxRewarder("pool", max_concurrency=1, max_unmeasured=3, host_slots=None) as broken:
+        assert broken.score_batch([completion(SECOND_REF), "no code"], [task, task]) == [None, 0.0]
+        assert broken.score_batch([completion(SECOND_BUG)], [task]) == [None]
+        with pytest.raises(
+            RewardsUnmeasured, match=r"could not measure 3 completions in a row .*DockerUnavailable"
+        ):
+            broken.score_batch([completion(SECOND_REF + "\n")], [task])
+    with SandboxRewarder("pool", max_concurrency=1, max_unmeasured=None, host_slots=None) as tolerant:
+        for _ in range(4):
+            assert tolerant.score_batch([completion(SECOND_REF)] * 3, [task] * 3) == [None, None, None]
+        assert tolerant.stats.consecutive_unmeasured == 12
+
+
+def test_a_measured_result_resets_the_count(rewarder: SandboxRewarder) -> None:
+    p = second_problem()
+    task = RewardTask(kind="function", tests=p.tests)
+    flaky = SandboxRewarder(
+        sandbox_factory=lambda: DockerSandbox(image="gapforge-runner:missing-" + RUN_ID, run_id=RUN_ID),
+        retries=0,
+        max_unmeasured=2,
+        host_slots=None,
+    )
+    with flaky:
+        assert flaky.score_batch([completion(SECOND_REF)], [task]) == [None]
+        assert flaky.stats.consecutive_unmeasured == 1
+    assert rewarder.score_batch([completion(SECOND_REF)], [task]) == [1.0]
+    assert rewarder.stats.consecutive_unmeasured == 0
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", None), ("5", 5), (None, 32)])
+def test_max_unmeasured_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str | None, expected: int | None
+) -> None:
+    if raw is None:
+        monkeypatch.delenv("GAPFORGE_REWARD_MAX_UNMEASURED", raising=False)
+    else:
+        monkeypatch.setenv("GAPFORGE_REWARD_MAX_UNMEASURED", raw)
+    set_default_rewarder(None)
+    try:
+        assert default_rewarder().max_unmeasured == expected
+    finally:
+        set_default_rewarder(None)
+    monkeypatch.setenv("GAPFORGE_REWARD_MAX_UNMEASURED", "many")
+    with pytest.raises(ConfigError, match="GAPFORGE_REWARD_MAX_UNMEASURED must be an integer"):
+        default_rewarder()
+
+
+# ----------------------------------------------------------------------------- host-wide slots
+
+
+def test_host_slots_are_shared_between_processes(tmp_path: Path) -> None:
+    mine = HostSlots(2, tmp_path)
+    assert mine.acquire(5, timeout_s=1) == 2
+    probe = (
+        "import sys\n"
+        "from gapforge.sandbox.slots import HostSlots\n"
+        "from gapforge.errors import SandboxError\n"
+        f"s = HostSlots(2, {str(tmp_path)!r})\n"
+        "try:\n"
+        "    print(s.acquire(1, timeout_s=float(sys.argv[1])))\n"
+        "except SandboxError as exc:\n"
+        "    print('timeout', exc)\n"
+    )
+    full = subprocess.run([sys.executable, "-c", probe, "0.3"], capture_output=True, text=True, check=True)
+    assert full.stdout.startswith("timeout no host-wide sandbox slot came free in 0 s (2 slots")
+    waiter = subprocess.Popen([sys.executable, "-c", probe, "30"], stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not mine.others_waiting():
+        assert time.monotonic() < deadline, "the waiting process never showed"
+        time.sleep(0.05)
+    mine.release()
+    out, _ = waiter.communicate(timeout=30)
+    assert out.strip() == "1"
+    assert not mine.others_waiting()
+
+
+REWARDER_PROCESS = """
+import json, sys, time
+from gapforge.reward import RewardTask, SandboxRewarder
+task = RewardTask.model_validate_json(sys.argv[2])
+good, bad = sys.argv[3], sys.argv[4]
+with SandboxRewarder("pool", max_concurrency=2, run_id=sys.argv[1], host_slots="env") as r:
+    scores = []
+    for i in range(3):
+        scores += r.score_batch([good + "\\n" * i, bad + "\\n" * i], [task, task])
+        time.sleep(0.5)
+print(json.dumps(scores))
+"""
+
+
+def test_rewarder_processes_never_exceed_the_host_bound(tmp_path: Path) -> None:
+    """Four rewarder processes, each asking for 2 containers, on a 2-slot host: at no moment do
+    their pool containers together exceed 2, and every completion is scored right."""
+    from gapforge.sandbox.docker import connect
+
+    prefix = f"{RUN_ID}-slots"
+    p = second_problem()
+    task = RewardTask(kind="function", tests=p.tests).model_dump_json()
+    env = {**os.environ, "GAPFORGE_HOST_SLOTS": "2", "GAPFORGE_HOST_SLOTS_DIR": str(tmp_path / "slots")}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                REWARDER_PROCESS,
+                f"{prefix}-{i}",
+                task,
+                completion(SECOND_REF),
+                completion(SECOND_BUG),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for i in range(4)
+    ]
+    client = connect()
+    peak, seen_runs = 0, set()
+    deadline = time.monotonic() + 300
+    while any(proc.poll() is None for proc in procs):
+        assert time.monotonic() < deadline, "the rewarder processes did not finish"
+        # the low-level listing carries the labels: no per-container inspect that races removal
+        found = [
+            labels["gapforge.run"]
+            for c in client.api.containers(all=True, filters={"label": "gapforge.mode=pool"})
+            if (labels := c.get("Labels") or {}).get("gapforge.run", "").startswith(prefix)
+        ]
+        peak = max(peak, len(found))
+        seen_runs |= set(found)
+        time.sleep(0.1)
+    for proc in procs:
+        out, err = proc.communicate()
+        assert proc.returncode == 0, err[-2000:]
+        assert json.loads(out) == [1.0, 0.0] * 3
+    assert 1 <= peak <= 2, peak
+    assert len(seen_runs) >= 2  # the slots went round: more than one process had containers

@@ -9,18 +9,20 @@ trl        train.parquet    prompt (chat) + the reward function's columns: kind,
                             entry_point, reference_cpu_s, cpu_limit_s, problem_id
 openrlhf   train.jsonl      input (chat), label (JSON ground truth); + reward_func.py
 open-r1    train.parquet    problem (text), verification_info {language, test_cases[{input,
-                            output, type, fn_name}], float_tolerance}
+                            output, type, fn_name}], float_tolerance, cpu_limit_s}; function
+                            problems as one self-checking stdin -> stdout case; + kind, tests, ...
 sft        train.jsonl      messages: problem -> passing solution, and repair transcripts
 dpo        train.jsonl      prompt (chat), chosen, rejected (assistant messages)
 =========  ===============  ==================================================================
 
 RL formats (verl, trl, openrlhf, open-r1) take the accepted problems; sft and dpo take the
-trajectories and preference pairs of every usable round (``accepted_only`` narrows them to
-accepted problems). The source may be a run directory or a published dataset.
+trajectories and preference pairs of accepted problems (``accepted_only=False``: of every
+usable round). The source may be a run directory or a published dataset.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -35,6 +37,7 @@ from gapforge.dataset.publish import load_rows
 from gapforge.dataset.schemas import MESSAGES
 from gapforge.dataset.tables import Row, problem_from_struct, prompt_messages
 from gapforge.errors import ConfigError
+from gapforge.sandbox import Kind
 
 Format = Literal["verl", "trl", "openrlhf", "open-r1", "sft", "dpo"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -99,25 +102,32 @@ OPEN_R1_SCHEMA = pa.schema(
                         ),
                     ),
                     ("float_tolerance", pa.float64()),
+                    ("cpu_limit_s", pa.float64()),
+                    ("reference_cpu_s", pa.float64()),
                 ]
             ),
         ),
         ("problem_id", pa.string()),
         ("kind", pa.string()),
         ("source", pa.string()),
+        # what gapforge's reward functions judge by: the hidden tests as generation ran them
+        ("tests", pa.string()),
+        ("entry_point", pa.string()),
+        ("reference_cpu_s", pa.float64()),
+        ("cpu_limit_s", pa.float64()),
     ]
 )
 SCHEMAS = {"verl": VERL_SCHEMA, "trl": TRL_SCHEMA, "open-r1": OPEN_R1_SCHEMA}
 
 VERL_SHIM = '''"""verl custom reward for a gapforge export:
 custom_reward_function.path=<this file> custom_reward_function.name=compute_score
-(or name=compute_score_batch with reward_model.reward_manager=batch)."""
+(verl's default `naive` reward manager calls it once per response)."""
 
 from gapforge.reward import compute_score, compute_score_batch
 
 __all__ = ["compute_score", "compute_score_batch"]
 '''
-OPENRLHF_SHIM = '''"""OpenRLHF custom reward for a gapforge export: --remote_rm_url <this file> --label_key label."""
+OPENRLHF_SHIM = '''"""OpenRLHF custom reward for a gapforge export: --reward.remote_url <this file> --data.label_key label."""
 
 from gapforge.reward import openrlhf_reward_func as reward_func
 
@@ -208,11 +218,14 @@ def openrlhf_rows(problems: Sequence[Row], *, data_source: str, system_prompt: b
 
 
 def verification_info(row: Row) -> dict[str, Any]:
-    """open-r1's verification_info. stdio cases map one to one (``type = "stdin_stdout"``); a
-    function problem's pytest module cannot be split into input/output pairs, so it travels whole
-    as one case of ``type = "pytest"`` with ``fn_name`` = the entry point and ``output = "passed"``
-    (the verdict it must reach) — gapforge's reward functions run it; open-r1's stock
-    ``code_reward`` only runs stdin_stdout cases."""
+    """open-r1's verification_info, judged by open-r1's stock ``code`` reward: every case is
+    ``stdin_stdout`` (the completion's program runs with ``input`` on stdin; its stripped output
+    lines must equal ``output``'s). stdio cases map one to one. A function problem's pytest module
+    cannot be split into input/output pairs, so it becomes one self-checking case: the input is
+    a script that runs the hidden tests against the program (which the prompt asks to end with
+    ``exec(sys.stdin.read())``) and prints a per-problem token only when all of them pass."""
+    validity = row.get("validity") or {}
+    limits = {"cpu_limit_s": validity.get("cpu_limit_s"), "reference_cpu_s": validity.get("reference_cpu_s")}
     if row["kind"] == "stdio":
         data = json.loads(row["tests"])
         tol = None
@@ -223,27 +236,98 @@ def verification_info(row: Row) -> dict[str, Any]:
             {"input": c["input"], "output": c["output"], "type": "stdin_stdout", "fn_name": None}
             for c in data
         ]
-        return {"language": "python", "test_cases": cases, "float_tolerance": tol}
-    return {
-        "language": "python",
-        "test_cases": [
-            {"input": row["tests"], "output": "passed", "type": "pytest", "fn_name": row.get("entry_point")}
-        ],
-        "float_tolerance": None,
-    }
+        return {"language": "python", "test_cases": cases, "float_tolerance": tol, **limits}
+    script, token = self_check_script(row["tests"], row["problem_id"], limits["cpu_limit_s"])
+    case = {"input": script, "output": token, "type": "stdin_stdout", "fn_name": row.get("entry_point")}
+    return {"language": "python", "test_cases": [case], "float_tolerance": None, **limits}
+
+
+# Appended to a function problem's prompt in the open-r1 export: open-r1 runs the program alone
+# (``python3 -c``), so the program itself must pull in the tests.
+SELF_CHECK_INSTRUCTION = (
+    "Your program is checked by running it with a test script on standard input. "
+    "Print nothing, and end your program with these two top-level lines:\n\n"
+    "```python\nimport sys\nexec(sys.stdin.read())\n```"
+)
+
+SELF_CHECK_STARTUP_S = 1.0  # pytest's own start-up, which the sandbox's pre-warmed harness does not pay
+_SELF_CHECK = """# gapforge self-check: the hidden tests of one problem, run against the program that exec()s this.
+import contextlib as _gf_contextlib, hashlib as _gf_hashlib, os as _gf_os, sys as _gf_sys, tempfile as _gf_tempfile
+_gf_sys.modules["solution"] = _gf_sys.modules["__main__"]
+_GF_CPU_LIMIT_S = {cpu_limit!r}
+_GF_TESTS = {tests!r}
+try:
+    from hypothesis import HealthCheck as _gf_hc, settings as _gf_settings
+    _gf_settings.register_profile("gapforge", derandomize=True, database=None, deadline=None, print_blob=False, suppress_health_check=list(_gf_hc))
+    _gf_settings.load_profile("gapforge")
+except ImportError:
+    pass
+try:
+    import pytest as _gf_pytest
+except ImportError:
+    _gf_sys.stderr.write("gapforge self-check: pytest is not installed where this runs; install pytest (and hypothesis)\\n")
+    _gf_sys.exit(3)
+if _GF_CPU_LIMIT_S:
+    # the CPU limit of generation, counted from here, plus {startup_s} s for pytest's start-up
+    import math as _gf_math, resource as _gf_resource
+    _gf_used = _gf_resource.getrusage(_gf_resource.RUSAGE_SELF)
+    _gf_soft = _gf_math.ceil(_gf_used.ru_utime + _gf_used.ru_stime + _GF_CPU_LIMIT_S + {startup_s})
+    _gf_hard = _gf_resource.getrlimit(_gf_resource.RLIMIT_CPU)[1]
+    _gf_resource.setrlimit(_gf_resource.RLIMIT_CPU, (_gf_soft, _gf_hard if _gf_hard == _gf_resource.RLIM_INFINITY else max(_gf_soft, _gf_hard)))
+_gf_dir = _gf_tempfile.mkdtemp(prefix="gapforge-check-")
+with open(_gf_os.path.join(_gf_dir, "test_solution.py"), "w", encoding="utf-8") as _gf_fh:
+    _gf_fh.write(_GF_TESTS)
+_gf_out = _gf_os.dup(1)
+_gf_null = _gf_os.open(_gf_os.devnull, _gf_os.O_WRONLY)
+_gf_sys.stdout.flush()
+_gf_os.dup2(_gf_null, 1)
+try:
+    with open(_gf_os.devnull, "w") as _gf_sink, _gf_contextlib.redirect_stdout(_gf_sink):
+        _gf_ok = _gf_pytest.main([_gf_os.path.join(_gf_dir, "test_solution.py"), "-q", "-p", "no:cacheprovider", "--rootdir", _gf_dir]) == 0
+finally:
+    _gf_sys.stdout.flush()
+    _gf_os.dup2(_gf_out, 1)
+if _gf_ok:
+    print(_gf_hashlib.sha256({nonce!r}.encode()).hexdigest()[:16])
+else:
+    print("failed")
+    _gf_sys.exit(1)
+"""
+
+
+def self_check_script(tests: str, problem_id: str, cpu_limit_s: float | None) -> tuple[str, str]:
+    """A function problem as a stdin -> stdout case: the script (stdin of the completion's program)
+    runs the hidden pytest module against that program under the recorded CPU limit; it prints a
+    token derived from the problem only when every test passes. Returns (script, token)."""
+    nonce = f"gapforge-self-check:{problem_id}"
+    token = hashlib.sha256(nonce.encode()).hexdigest()[:16]
+    script = _SELF_CHECK.format(
+        cpu_limit=cpu_limit_s, tests=tests, nonce=nonce, startup_s=SELF_CHECK_STARTUP_S
+    )
+    return script, token
 
 
 def open_r1_rows(problems: Sequence[Row], *, data_source: str) -> list[Row]:
-    return [
-        {
-            "problem": _messages(p, system_prompt=False)[-1]["content"],
-            "verification_info": verification_info(p),
-            "problem_id": p["problem_id"],
-            "kind": p["kind"],
-            "source": data_source,
-        }
-        for p in problems
-    ]
+    rows = []
+    for p in problems:
+        text = _messages(p, system_prompt=False)[-1]["content"]
+        if p["kind"] == "function":
+            text = f"{text}\n\n{SELF_CHECK_INSTRUCTION}"
+        validity = p.get("validity") or {}
+        rows.append(
+            {
+                "problem": text,
+                "verification_info": verification_info(p),
+                "problem_id": p["problem_id"],
+                "kind": p["kind"],
+                "source": data_source,
+                "tests": p["tests"],
+                "entry_point": p.get("entry_point"),
+                "reference_cpu_s": validity.get("reference_cpu_s"),
+                "cpu_limit_s": validity.get("cpu_limit_s"),
+            }
+        )
+    return rows
 
 
 def sft_rows(trajectories: Sequence[Row], *, system_prompt: bool) -> list[Row]:
@@ -318,7 +402,7 @@ def export(
     *,
     split: str = "train",
     data_source: str = DATA_SOURCE,
-    accepted_only: bool = False,
+    accepted_only: bool = True,
     drop_flagged: bool = False,
     kinds: Iterable[str] | None = None,
     system_prompt: bool = True,
@@ -328,7 +412,8 @@ def export(
     """Write ``source`` (a run directory or a published dataset) in trainer format ``fmt``.
 
     ``out`` is a directory (the file is ``<split>.parquet`` or ``<split>.jsonl`` in it) or a file
-    name with that suffix. ``drop_flagged`` leaves out problems with quality flags;
+    name with that suffix. ``accepted_only`` (default) limits sft/dpo to accepted problems;
+    False takes every usable round. ``drop_flagged`` leaves out problems with quality flags;
     ``kinds`` (RL formats) keeps only those problem kinds, e.g. ``{"stdio"}`` for open-r1's
     stock executor; ``system_prompt=False`` drops the solver system message.
     """
@@ -337,6 +422,11 @@ def export(
     if not data_source.startswith(DATA_SOURCE):
         raise ConfigError(f"data_source must start with {DATA_SOURCE!r} (the reward functions route on it)")
     wanted_kinds = set(kinds) if kinds is not None else None
+    if wanted_kinds is not None and not wanted_kinds <= set(get_args(Kind)):
+        raise ConfigError(
+            f"unknown problem kind(s) {', '.join(sorted(wanted_kinds - set(get_args(Kind))))}; "
+            f"choose from: {', '.join(get_args(Kind))}"
+        )
     if wanted_kinds is not None and fmt not in RL_FORMATS:
         raise ConfigError(
             f"kinds filters problems of the RL formats ({', '.join(sorted(RL_FORMATS))}), not {fmt}"

@@ -27,6 +27,13 @@ _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>.*
 _LANG = re.compile(r"[{.\s]*([A-Za-z0-9_+#-]*)")
 _THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _THINK_CLOSE = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
+# End-of-turn and padding tokens a trainer leaves in decoded text (OpenRLHF decodes with
+# skip_special_tokens=False): ChatML/Qwen <|im_end|> <|endoftext|>, Llama 3 <|eot_id|>, Llama 2 and
+# Mistral </s>, Gemma <end_of_turn> <eos>.
+_SPECIAL = r"(?:<\|[A-Za-z0-9_.:-]{1,40}\|>|</s>|<eos>|<end_of_turn>)"
+_SPECIAL_TOKEN = re.compile(_SPECIAL)
+_TRAILING_SPECIAL = re.compile(rf"(?:\s*{_SPECIAL})+\s*\Z")
+_BARE_WORD = re.compile(r"[A-Za-z0-9_+#.-]+")
 _PYTHON_TAG = re.compile(r"\[PYTHON\]\n?(.*?)(?:\[/PYTHON\]|\Z)", re.DOTALL)
 _CODE_START = re.compile(
     r"(?:async\s+)?def\s|class\s|import\s|from\s+[\w.]+\s+import\s|@\w|if\s+__name__"
@@ -98,6 +105,7 @@ def extract_code(text: str, entry_point: str | None = None) -> str | None:
 
 def _extract_code(text: str, entry_point: str | None) -> str | None:
     body = _strip_think(text.replace("\r\n", "\n").replace("\r", "\n"))
+    body = _TRAILING_SPECIAL.sub("", body)
     blocks = [b for b in _fenced_blocks(body) if b.code.strip()]
     if not blocks:
         blocks = [_Block("python", m.group(1), 0) for m in _PYTHON_TAG.finditer(body) if m.group(1).strip()]
@@ -136,14 +144,25 @@ def _fenced_blocks(text: str) -> list[_Block]:
         body: list[str] = []
         j = i + 1
         while j < len(lines):
-            stripped = lines[j].strip()
-            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+            if _closes(lines[j], fence):
                 break
             body.append(lines[j])
             j += 1
         blocks.append(_Block(lang, _dedent(body, indent), i))
         i = j + 1
     return blocks
+
+
+def _closes(line: str, fence: str) -> bool:
+    """A closing fence: the fence's characters, at least as many, then nothing but end-of-turn
+    tokens or prose ("```<|im_end|>", "``` Hope this helps"). A bare word after them ("```python")
+    is an opening fence, not a close."""
+    stripped = line.strip()
+    run = len(stripped) - len(stripped.lstrip(fence[0]))
+    if run < len(fence):
+        return False
+    rest = _SPECIAL_TOKEN.sub("", stripped[run:]).strip()
+    return not rest or (fence[0] not in rest and _BARE_WORD.fullmatch(rest) is None)
 
 
 def _dedent(lines: list[str], indent: int) -> str:
