@@ -227,8 +227,9 @@ def test_open_r1_verification_info(exported: dict[str, Path], published: Path, t
 
 
 def _open_r1_stock_pass_rate(code: str, test_cases: list[dict[str, Any]]) -> float:
-    """open-r1's own evaluation script (rewards.code_reward): run the code per case with the
-    input on stdin, compare stripped output lines (tests/trainers/ has the verbatim copy)."""
+    """open-r1's `code` reward as tests/trainers/open_r1_model.py models it: run the code per case
+    with the input on stdin, compare stripped output lines; with a generous timeout here, since
+    this is about the export's contents, not open-r1's 5 s budget under load."""
     passed = 0
     for case in test_cases:
         proc = subprocess.run(

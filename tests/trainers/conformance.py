@@ -393,12 +393,13 @@ def step_verl(work: Path) -> dict[str, Any]:
 
 
 def step_open_r1(work: Path) -> dict[str, Any]:
-    """open-r1's `code` reward (vendored verbatim, see open_r1_code_reward.py) on the open-r1
-    export, every problem kind, as its GRPO script passes the columns."""
+    """open-r1's `code` reward on the open-r1 export, every problem kind, as its GRPO script passes
+    the columns. open-r1 is not on PyPI and its executors are remote services: its reward runs
+    here as a faithful model of its behaviour at a recorded commit (open_r1_model.py)."""
     from datasets import load_dataset
 
     sys.path.insert(0, str(HERE))
-    from open_r1_code_reward import OPEN_R1_COMMIT, run_like_the_provider, scripts_for
+    from open_r1_model import OPEN_R1_COMMIT, code_reward
 
     data = load_dataset(
         "parquet", data_files=str(work / "data/gapforge-open-r1/train.parquet"), split="train"
@@ -406,17 +407,13 @@ def step_open_r1(work: Path) -> dict[str, Any]:
     sols = solutions(work)
     rewards: dict[str, list[float]] = {"reference": [], "wrong": []}
     kinds: list[str] = []
-    # the executor runs `python3 -c CODE`: the interpreter of this environment
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     for row in data:
         kinds.append(row["kind"])
         for which in rewards:
             code = sols[row["problem_id"]][which]
             if row["kind"] == "function":  # what the export's prompt asks a function answer to end with
                 code = f"{code.rstrip()}\n\nimport sys\nexec(sys.stdin.read())\n"
-            completion = [{"role": "assistant", "content": answer(code)}]
-            (script,) = scripts_for([completion], verification_info=[row["verification_info"]])
-            rewards[which].append(run_like_the_provider(script))
+            rewards[which].append(code_reward(answer(code), row["verification_info"]))
     return {"rows": data.num_rows, "kinds": kinds, "rewards": rewards, "open_r1_commit": OPEN_R1_COMMIT}
 
 
