@@ -26,6 +26,7 @@ from gapforge.errors import ConfigError, GapforgeError
 from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status, open_sandbox
 
 if TYPE_CHECKING:
+    from gapforge.config import RunConfig
     from gapforge.generators.policy import Policy
 
 app = typer.Typer(
@@ -517,6 +518,12 @@ def demo(
         str | None,
         typer.Option("--ray", help="Run on a Ray cluster: auto | HOST:PORT | local (needs the ray extra)."),
     ] = None,
+    engine_wait: Annotated[
+        float, typer.Option(help="Seconds to wait for a lost Docker engine before stopping (exit 3).")
+    ] = 600.0,
+    min_free_mb: Annotated[
+        int, typer.Option(help="Stop cleanly (resumable) when the output's filesystem has less free MiB.")
+    ] = 256,
 ) -> None:
     """Run the whole loop offline: a bundled OpenAI-compatible model server and the real sandbox.
 
@@ -535,6 +542,18 @@ def demo(
         raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
     if seeds < 1:
         raise _fail("--seeds must be at least 1", EXIT_BAD_INPUT)
+    if engine_wait < 0 or min_free_mb < 0:
+        raise _fail("--engine-wait and --min-free-mb must be >= 0", EXIT_BAD_INPUT)
+
+    def demo_cfg(base_url: str) -> RunConfig:
+        cfg = demo_config(base_url)
+        return cfg.model_copy(
+            update={
+                "sandbox": cfg.sandbox.model_copy(update={"backend": backend, "engine_wait_s": engine_wait}),
+                "output": cfg.output.model_copy(update={"min_free_mb": min_free_mb}),
+            }
+        )
+
     topics = list(DEFAULT_TOPICS)[:seeds]
     seed_list = [
         Seed(id="s-" + content_hash({"topic": t, "context": ""}, 12), topic=t, source="builtin")
@@ -544,8 +563,7 @@ def demo(
         from gapforge.distributed import generate_on_ray
 
         # every node serves the demo models itself; the driver's URL only fixes the config
-        cfg = demo_config("http://127.0.0.1:1/v1")
-        cfg = cfg.model_copy(update={"sandbox": cfg.sandbox.model_copy(update={"backend": backend})})
+        cfg = demo_cfg("http://127.0.0.1:1/v1")
         cluster = _run_async(
             lambda: generate_on_ray(
                 cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
@@ -556,8 +574,7 @@ def demo(
         _publish_demo(out_dir, cluster.stats.accepted)
         return
     with DemoServer(latency_s=latency) as server:
-        cfg = demo_config(server.base_url)
-        cfg = cfg.model_copy(update={"sandbox": cfg.sandbox.model_copy(update={"backend": backend})})
+        cfg = demo_cfg(server.base_url)
         console.print(
             f"offline model server at {server.base_url}; {len(seed_list)} seeds; sandbox {backend}",
             markup=False,
