@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT_S = 5
 BACKOFF_INITIAL_S = 0.5
-BACKOFF_MAX_S = 10.0
+BACKOFF_MAX_S = 5.0
 
 # What an engine call raises when nothing answers on the socket (or the answer is cut off).
 ENGINE_ERRORS: tuple[type[BaseException], ...] = (
@@ -126,9 +126,10 @@ class EngineWatch:
         )
 
     def _say(self, message: str) -> None:
-        log.warning("%s", message)
         if self.on_event is not None:
             self.on_event(message)
+        else:
+            log.warning("%s", message)
 
     # ------------------------------------------------------------------ waiting
 
