@@ -93,6 +93,15 @@ def wait_for_attempts(proc: subprocess.Popen[bytes], run: Path, n: int, limit_s:
     raise AssertionError(f"no {n} attempts within {limit_s} s")
 
 
+def where_it_hangs(pid: int) -> str:
+    """Every thread's stack of a process that does not stop (py-spy, when installed)."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        return "(py-spy is not installed)"
+    dump = subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, check=False)
+    return dump.stdout[-6000:] + dump.stderr[-500:]
+
+
 def accepted(run: Path) -> list[str]:
     return sorted(p.problem_id for p in finished_view(run)["problems"])
 
@@ -317,7 +326,12 @@ def test_signal_stops_fast_with_one_line_and_a_rerun_resumes(
                 proxy.restore()
             sent = time.monotonic()
             p.send_signal(sig)
-            rc = p.wait(60)
+            stacks = ""
+            try:
+                rc = p.wait(5)
+            except subprocess.TimeoutExpired:
+                stacks = where_it_hangs(p.pid)
+                rc = p.wait(60)
             took = time.monotonic() - sent
         err = stderr_of(tmp_path / "logs")
         assert rc == 128 + sig, err[-3000:]
@@ -326,7 +340,7 @@ def test_signal_stops_fast_with_one_line_and_a_rerun_resumes(
         assert last.startswith(f"stopped: stopped by {sig.name}: "), err[-2000:]
         assert f"of {SEEDS} seeds are finished and kept in {run}" in last, last
         assert "rerun the same command to resume" in last, last
-        assert took < 5.0, f"{case}: took {took:.1f} s to stop"
+        assert took < 5.0, f"{case}: took {took:.1f} s to stop; its threads 5 s after the signal:\n{stacks}"
         assert containers_of(p.pid) == [], "the run's containers (dead ones too) must be removed"
         rerun = subprocess.run(
             demo_cmd(run), capture_output=True, text=True, timeout=900, check=False, env=env

@@ -31,6 +31,7 @@ import logging
 import os
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -209,6 +210,8 @@ class PoolSandbox:
         self._gen = 0  # bumped when the engine is lost: containers of older generations are dead
         self._dead: set[str] = set()  # containers written off with an engine, removed once it is back
         self._recovery: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()  # _closed vs. containers being started in worker threads
+        self._starting: set[str] = set()
 
     @property
     def client(self) -> docker.DockerClient:
@@ -273,6 +276,12 @@ class PoolSandbox:
         cid = created["Id"]
         slot: _Slot | None = None
         try:
+            with self._lock:  # the pool closing meanwhile would never remove this container
+                closing = self._closed
+                if not closing:
+                    self._starting.add(cid)
+            if closing:
+                raise SandboxError("the pool is closing")
             attached = self.client.api.attach_socket(
                 cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
             )
@@ -290,6 +299,9 @@ class PoolSandbox:
             if isinstance(exc, ENGINE_ERRORS) and not isinstance(exc, SandboxError):
                 raise SandboxError(f"could not start a pool container: {exc}") from exc
             raise
+        finally:
+            with self._lock:
+                self._starting.discard(cid)
         return slot
 
     def _remove(self, cid: str) -> None:
@@ -308,9 +320,11 @@ class PoolSandbox:
         """Remove every container of this pool, live or dead, also those only the engine still knows
         of (started by this process for this run). Never raises: with the engine gone it says what
         is left behind, and the next start's sweep (or `gapforge cleanup`) removes it."""
+        with self._lock:  # from here on no container starts (_closed is set): this is every one
+            self._closed = True
+            leftover = set(self._slots) | self._dead | self._starting
         for slot in list(self._slots.values()):
             slot.close()
-        leftover = set(self._slots) | self._dead
         try:
             listed = self.client.containers.list(
                 all=True,
