@@ -602,6 +602,13 @@ def _publish_demo(out_dir: Path, accepted: int) -> None:
         rep = do_report(out_dir, out_dir / "report.html")
     except GapforgeError as exc:
         raise _fail(str(exc), EXIT_INFRA) from None
+    except OSError as exc:  # the writers do not always say which file failed
+        what = exc.strerror or str(exc)
+        raise _fail(
+            f"could not write the dataset and report into {out_dir}: {what}; fix that (free some space) "
+            f"and rerun `gapforge publish {out_dir}` (the run itself is complete)",
+            EXIT_INFRA,
+        ) from None
     out.print(f"dataset: {pub.out_dir} (card {pub.card.name}); report: {rep.path}", highlight=False)
 
 

@@ -227,7 +227,7 @@ class RunStore:
         free_mb = st.f_bavail * st.f_frsize / (1 << 20)
         if free_mb < self.min_free_mb:
             raise RunStoreError(
-                f"only {free_mb:.0f} MiB free on the filesystem of {self.root} (the run stops below "
+                f"only {free_mb:.1f} MiB free on the filesystem of {self.root} (the run stops below "
                 f"output.min_free_mb = {self.min_free_mb}); free some space and rerun the same command "
                 "to resume"
             )

@@ -27,7 +27,7 @@ from docker.types import LogConfig, Ulimit
 from gapforge.errors import DockerUnavailable, SandboxError
 from gapforge.images.build import resolve_runner_image
 from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status
-from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch
+from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch, ping_with
 from gapforge.sandbox.job import (
     infra_result,
     limit_result,
@@ -165,6 +165,7 @@ class DockerSandbox:
     async def __aenter__(self) -> Self:
         if self._client is None:
             self._client = await asyncio.to_thread(connect)
+        self.engine.ping = ping_with(self.client)
         if self.image is None:
             self.image = await asyncio.to_thread(resolve_runner_image, self.client)
         await asyncio.to_thread(sweep, self.client)

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import docker
 import docker.errors
@@ -51,6 +52,8 @@ class EngineWatch:
         self._down_mono: float | None = None
         self.failure: DockerUnavailable | None = None
         self.next_probe_s: float | None = None
+        # How to ask the engine the sandbox actually uses (its own client); None: DOCKER_HOST's.
+        self.ping: Callable[[], bool] | None = None
         self._client: docker.DockerClient | None = None
         self._up = asyncio.Event()
         self._up.set()
@@ -60,6 +63,8 @@ class EngineWatch:
     def probe(self) -> bool:
         """True when the engine answers a ping within a few seconds (blocking; call in a thread)."""
         try:
+            if self.ping is not None:
+                return self.ping()
             if self._client is None:
                 self._client = docker.from_env(timeout=PROBE_TIMEOUT_S)
             return bool(self._client.ping())
@@ -155,6 +160,17 @@ class EngineWatch:
         await self._up.wait()
         if self.failure is not None:
             raise self.failure
+
+
+def ping_with(client: docker.DockerClient) -> Callable[[], bool]:
+    """A ping through ``client`` (the engine a sandbox really talks to) that gives up in seconds."""
+    api: Any = client.api  # docker-py's ping() has no timeout of its own; its request helpers do
+
+    def ping() -> bool:
+        response = api._get(api._url("/_ping"), timeout=PROBE_TIMEOUT_S)
+        return bool(api._result(response) == "OK")
+
+    return ping
 
 
 def find_engine(sandbox: object) -> EngineWatch | None:

@@ -53,13 +53,14 @@ from gapforge.sandbox.docker import (
     hardened_host_config,
     sweep,
 )
-from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch
+from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch, ping_with
 from gapforge.sandbox.job import RESULT_MARK, infra_result, limit_result, new_nonce, parse_sealed_result
 
 AGENT_CMD = ["/opt/venv/bin/python", "-B", "-s", "/opt/gapforge/harness.py", "--agent"]
 READY_MARK = "@@GAPFORGE-READY@@"
 READY_TIMEOUT_S = 60.0
 MAX_RESULT_BYTES = 1 << 30
+STOP_POLL_S = 0.25
 
 
 def _container_key(limits: Limits) -> tuple[int, int, int, float]:
@@ -76,6 +77,7 @@ class _Slot:
     gen: int = 0  # the pool's engine generation it was started in; older ones died with an engine
     jobs: int = 0
     pending: bytearray = field(default_factory=bytearray)
+    _stop: threading.Event | None = None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -84,8 +86,10 @@ class _Slot:
             with contextlib.suppress(OSError, AttributeError):
                 closable.close()
 
-    def read_until(self, needle: bytes, deadline: float) -> bytes | None:
-        """Demultiplex Docker's attach stream until ``needle`` + a newline; None on the deadline."""
+    def read_until(self, needle: bytes, deadline: float, stop: threading.Event | None = None) -> bytes | None:
+        """Demultiplex Docker's attach stream until ``needle`` + a newline; None on the deadline.
+        Raises ConnectionError soon after ``stop`` is set (the pool is closing), whatever the stream does."""
+        self._stop = stop
         buf = self.pending
         while True:
             pos = buf.find(needle)
@@ -116,11 +120,14 @@ class _Slot:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            self.sock.settimeout(remaining)
+            # short waits: a closing pool must not wait for a stream that never ends
+            self.sock.settimeout(min(remaining, STOP_POLL_S))
             try:
                 chunk = self.sock.recv(n - len(chunks))
             except TimeoutError:
-                return None
+                if self._stop is not None and self._stop.is_set():
+                    raise ConnectionError("the pool is closing") from None
+                continue
             if not chunk:
                 raise ConnectionError("the pool container closed its stream")
             chunks += chunk
@@ -211,6 +218,7 @@ class PoolSandbox:
         self._dead: set[str] = set()  # containers written off with an engine, removed once it is back
         self._recovery: asyncio.Task[None] | None = None
         self._lock = threading.Lock()  # _closed vs. containers being started in worker threads
+        self._stopping = threading.Event()  # ends every thread still reading a container's stream
         self._starting: set[str] = set()
 
     @property
@@ -222,6 +230,7 @@ class PoolSandbox:
     async def __aenter__(self) -> Self:
         if self._client is None:
             self._client = await asyncio.to_thread(connect)
+        self.engine.ping = ping_with(self.client)
         if self.image is None:
             self.image = await asyncio.to_thread(resolve_runner_image, self.client)
         await asyncio.to_thread(sweep, self.client)
@@ -239,6 +248,7 @@ class PoolSandbox:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._closed = True
+        self._stopping.set()
         for task in list(self._background):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -288,7 +298,10 @@ class PoolSandbox:
             slot = _Slot(cid=cid, sock=attached._sock, stream=attached, gen=gen)
             self._slots[cid] = slot
             self.client.api.start(cid)
-            if slot.read_until(READY_MARK.encode(), time.monotonic() + READY_TIMEOUT_S) is None:
+            if (
+                slot.read_until(READY_MARK.encode(), time.monotonic() + READY_TIMEOUT_S, self._stopping)
+                is None
+            ):
                 raise SandboxError("a pool container's agent did not become ready within 60 s")
         except BaseException as exc:
             try:
@@ -509,7 +522,9 @@ class PoolSandbox:
         t0 = time.monotonic()
         try:
             slot.sock.sendall(json.dumps(job).encode() + b"\n")
-            raw = slot.read_until(f"{RESULT_MARK} {nonce} ".encode(), t0 + limits.wall_seconds + HOST_GRACE_S)
+            raw = slot.read_until(
+                f"{RESULT_MARK} {nonce} ".encode(), t0 + limits.wall_seconds + HOST_GRACE_S, self._stopping
+            )
         except (OSError, ConnectionError) as exc:
             return infra_result(f"lost the pool container's stream: {exc}", backend=self.name), False, True
         wall = time.monotonic() - t0
