@@ -477,6 +477,8 @@ class PoolSandbox:
 
     async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
         lim = limits or self.default_limits
+        if self._closed:
+            raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
         if _container_key(lim) != _container_key(self.default_limits):
             return await self._run_fresh(program, lim)
         slot = await self._idle.get(current_priority())
