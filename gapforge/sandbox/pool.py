@@ -355,9 +355,12 @@ class PoolSandbox:
                 failed += 1
             self._dead.discard(cid)
         if failed:
-            log.warning(
+            # When the engine was given up on, the run's one line already says to start it and rerun,
+            # and the rerun's start-up sweep removes these; otherwise say so.
+            log.log(
+                logging.DEBUG if self.engine.failure is not None else logging.WARNING,
                 "could not remove %d sandbox container(s) of run %s: the Docker engine does not answer; "
-                "`gapforge cleanup` removes them once it is back",
+                "`gapforge cleanup` (or the next run's start) removes them once it is back",
                 failed,
                 self.run_id,
             )
