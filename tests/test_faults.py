@@ -161,8 +161,9 @@ def undisturbed(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 def test_each_transport_fault_reaches_the_real_client_broken_and_is_retried(run: Any) -> None:
     """Each kind through the real openai client, then through OpenAIChatModel, which retries it."""
     msgs = [{"role": "user", "content": "Write def f(): return 1"}]
-    with DemoServer(faults={"demo-weak": list(TRANSPORT_FAULTS)}, timeout_delay=1.5) as s:
-        with openai.OpenAI(base_url=s.base_url, api_key="demo", max_retries=0, timeout=0.5) as c:
+    # generous margins: a loaded CI machine must not turn a trickle into a timeout or a stall into an answer
+    with DemoServer(faults={"demo-weak": list(TRANSPORT_FAULTS)}, timeout_delay=4.0) as s:
+        with openai.OpenAI(base_url=s.base_url, api_key="demo", max_retries=0, timeout=1.5) as c:
             seen: dict[str, str] = {}
             for kind in TRANSPORT_FAULTS:
                 try:
@@ -183,7 +184,7 @@ def test_each_transport_fault_reaches_the_real_client_broken_and_is_retried(run:
     async def each_kind() -> dict[str, tuple[int, float]]:
         out: dict[str, tuple[int, float]] = {}
         for kind in TRANSPORT_FAULTS:
-            with DemoServer(faults={"demo-weak": [kind]}, timeout_delay=3.0) as srv:
+            with DemoServer(faults={"demo-weak": [kind]}, timeout_delay=8.0) as srv:
                 rc = demo_config(srv.base_url).roles.weak.model_copy(
                     update={"timeout_s": 1.0, "max_retries": 1}
                 )
@@ -196,7 +197,9 @@ def test_each_transport_fault_reaches_the_real_client_broken_and_is_retried(run:
 
     for kind, (retries, took) in run(each_kind()).items():
         assert retries == 1, (kind, retries)
-        assert took < 2.9, f"{kind}: timeout_s=1 must bound the whole request, it took {took:.1f} s"
+        assert took < 6.0, (
+            f"{kind}: timeout_s=1 must bound the whole request (8 s of trickle), it took {took:.1f} s"
+        )
 
 
 # --------------------------------------------------------------------------- transport faults (run)

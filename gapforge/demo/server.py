@@ -50,6 +50,7 @@ import logging
 import random
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -102,6 +103,15 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     demo: DemoServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (it timed out, or its process is stopping) is routine for a model
+        # server, not a traceback on the user's terminal.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.debug("demo server: client %s went away: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
@@ -143,6 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body) if length is None else length))
+            if self.close_connection:  # else a keep-alive client may send its next request into the close
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
             self.wfile.flush()
