@@ -7,7 +7,10 @@ with exit code 2 for bad input and 3 when the sandbox or an endpoint could not r
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -16,12 +19,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gapforge import __version__
 from gapforge.errors import ConfigError, GapforgeError
 from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status, open_sandbox
 
 if TYPE_CHECKING:
+    from gapforge.config import RunConfig
     from gapforge.generators.policy import Policy
 
 app = typer.Typer(
@@ -44,19 +49,100 @@ EXIT_BAD_INPUT = 2
 EXIT_INFRA = 3
 
 
+def _say(label: str, style: str, message: str) -> None:
+    """A label and a message printed as is: no markup, no highlighting ("[roles.weak]" stays)."""
+    console.print(Text.assemble((label, style), " ", message), highlight=False, soft_wrap=True)
+
+
 def _fail(message: str, code: int) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    _say("error:", "bold red", message)
     return typer.Exit(code)
 
 
-def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """The one asyncio.run at the CLI edge; library errors become one readable line."""
+def os_error_line(exc: OSError) -> str:
+    """One line for a failed file operation: the path and the problem, and what to do."""
+    where = exc.filename if exc.filename is not None else "a file"
+    what = exc.strerror or str(exc) or type(exc).__name__
+    fix = (
+        "free some space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "fix the path or its permissions"
+    )
+    return f"could not write or read {where}: {what}; {fix} and rerun the same command"
+
+
+def _run_async(
+    factory: Callable[[], Coroutine[Any, Any, T]], on_stop: Callable[[str], str] | None = None
+) -> T:
+    """The one asyncio.run at the CLI edge; library errors become one readable line.
+
+    SIGINT and SIGTERM cancel the work: every ``async with`` unwinds (the run's containers are
+    removed, the run store is closed), then ``on_stop(signal name)`` is printed as one line and the
+    exit code is 128 + the signal number. A second signal quits at once.
+    """
+    stopped: list[signal.Signals] = []
+
+    async def main() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def on_signal(sig: signal.Signals) -> None:
+            if stopped:
+                _say("stopped:", "bold red", f"second {sig.name}: quitting at once without cleaning up; "
+                     "`gapforge cleanup` removes containers left behind")  # fmt: skip
+                os._exit(128 + sig)
+            stopped.append(sig)
+            task.cancel(f"stopped by {sig.name}")
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig)
+        try:
+            return await factory()
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    def stop_line() -> typer.Exit:
+        sig = stopped[0]
+        line = on_stop(sig.name) if on_stop is not None else f"stopped by {sig.name}"
+        _say("stopped:", "yellow", line)
+        return typer.Exit(128 + sig)
+
     try:
-        return asyncio.run(factory())
+        result = asyncio.run(main())
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+        raise stop_line() from None
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_BAD_INPUT) from None
     except GapforgeError as exc:
         raise _fail(str(exc), EXIT_INFRA) from None
+    except OSError as exc:
+        raise _fail(os_error_line(exc), EXIT_INFRA) from None
+    if stopped:  # the signal came as the work was ending
+        raise stop_line()
+    return result
+
+
+def _kept(out_dir: Path, seeds: list[Any]) -> Callable[[str], str]:
+    """What a stopped generation kept, read back from its run store, and how to resume."""
+
+    def line(signame: str) -> str:
+        from gapforge.dataset.records import SeedRecord
+        from gapforge.dataset.store import read_table
+
+        try:
+            done = {s.seed.id for s in read_table(out_dir, "seeds", SeedRecord)}
+        except GapforgeError:
+            done = set()
+        finished = sum(1 for s in seeds if s.id in done)
+        return (
+            f"stopped by {signame}: {finished} of {len(seeds)} seeds are finished and kept in {out_dir}; "
+            f"the other {len(seeds) - finished} (those in flight included) are redone when you rerun "
+            "the same command to resume"
+        )
+
+    return line
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -158,7 +244,7 @@ def sandbox_run(
         raise _fail(f"invalid limits: {exc}", EXIT_BAD_INPUT) from None
     program = Program(kind=kind, solution=sol_text, tests=tests_text)
     if backend == "local":
-        console.print("[yellow]warning:[/] the local backend is weaker isolation than Docker (see README)")
+        _say("warning:", "yellow", "the local backend is weaker isolation than Docker (see README)")
 
     async def go() -> ExecutionResult:
         async with open_sandbox(backend, limits=limits) as sb:
@@ -170,7 +256,7 @@ def sandbox_run(
     else:
         _print_result(result)
     if result.status is Status.SANDBOX_ERROR:
-        console.print(f"[bold red]error:[/] the sandbox could not run the program: {result.message}")
+        _say("error:", "bold red", f"the sandbox could not run the program: {result.message}")
         raise typer.Exit(EXIT_INFRA)
 
 
@@ -195,7 +281,8 @@ def images_build(
     if mode not in ("auto", "registry", "debootstrap"):
         raise _fail(f"unknown base {base!r}: use auto, registry or debootstrap", EXIT_BAD_INPUT)
     try:
-        tag = build_runner_image(connect(), mode, log=lambda m: console.print(f"  {m}"), force=force)  # type: ignore[arg-type]
+        show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
+        tag = build_runner_image(connect(), mode, log=show, force=force)  # type: ignore[arg-type]
     except GapforgeError as exc:
         raise _fail(str(exc), EXIT_INFRA) from None
     out.print(tag)
@@ -312,7 +399,8 @@ def generate(
         lambda: run_generate(
             cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
             progress=progress, policy_rules=rules, policy_id=policy_id,
-        )
+        ),
+        _kept(out_dir, seed_list),
     )  # fmt: skip
     _print_summary(summary)
 
@@ -430,6 +518,12 @@ def demo(
         str | None,
         typer.Option("--ray", help="Run on a Ray cluster: auto | HOST:PORT | local (needs the ray extra)."),
     ] = None,
+    engine_wait: Annotated[
+        float, typer.Option(help="Seconds to wait for a lost Docker engine before stopping (exit 3).")
+    ] = 600.0,
+    min_free_mb: Annotated[
+        int, typer.Option(help="Stop cleanly (resumable) when the output's filesystem has less free MiB.")
+    ] = 256,
 ) -> None:
     """Run the whole loop offline: a bundled OpenAI-compatible model server and the real sandbox.
 
@@ -448,6 +542,18 @@ def demo(
         raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
     if seeds < 1:
         raise _fail("--seeds must be at least 1", EXIT_BAD_INPUT)
+    if engine_wait < 0 or min_free_mb < 0:
+        raise _fail("--engine-wait and --min-free-mb must be >= 0", EXIT_BAD_INPUT)
+
+    def demo_cfg(base_url: str) -> RunConfig:
+        cfg = demo_config(base_url)
+        return cfg.model_copy(
+            update={
+                "sandbox": cfg.sandbox.model_copy(update={"backend": backend, "engine_wait_s": engine_wait}),
+                "output": cfg.output.model_copy(update={"min_free_mb": min_free_mb}),
+            }
+        )
+
     topics = list(DEFAULT_TOPICS)[:seeds]
     seed_list = [
         Seed(id="s-" + content_hash({"topic": t, "context": ""}, 12), topic=t, source="builtin")
@@ -457,8 +563,7 @@ def demo(
         from gapforge.distributed import generate_on_ray
 
         # every node serves the demo models itself; the driver's URL only fixes the config
-        cfg = demo_config("http://127.0.0.1:1/v1")
-        cfg = cfg.model_copy(update={"sandbox": cfg.sandbox.model_copy(update={"backend": backend})})
+        cfg = demo_cfg("http://127.0.0.1:1/v1")
         cluster = _run_async(
             lambda: generate_on_ray(
                 cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
@@ -469,14 +574,17 @@ def demo(
         _publish_demo(out_dir, cluster.stats.accepted)
         return
     with DemoServer(latency_s=latency) as server:
-        cfg = demo_config(server.base_url)
-        cfg = cfg.model_copy(update={"sandbox": cfg.sandbox.model_copy(update={"backend": backend})})
-        console.print(f"offline model server at {server.base_url}; {len(seed_list)} seeds; sandbox {backend}")
+        cfg = demo_cfg(server.base_url)
+        console.print(
+            f"offline model server at {server.base_url}; {len(seed_list)} seeds; sandbox {backend}",
+            markup=False,
+        )
         summary = _run_async(
             lambda: run_generate(
                 cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
                 progress=progress,
-            )
+            ),
+            _kept(out_dir, seed_list),
         )  # fmt: skip
     _print_summary(summary)
     _publish_demo(out_dir, summary.stats.accepted)
@@ -494,6 +602,13 @@ def _publish_demo(out_dir: Path, accepted: int) -> None:
         rep = do_report(out_dir, out_dir / "report.html")
     except GapforgeError as exc:
         raise _fail(str(exc), EXIT_INFRA) from None
+    except OSError as exc:  # the writers do not always say which file failed
+        what = exc.strerror or str(exc)
+        raise _fail(
+            f"could not write the dataset and report into {out_dir}: {what}; fix that (free some space) "
+            f"and rerun `gapforge publish {out_dir}` (the run itself is complete)",
+            EXIT_INFRA,
+        ) from None
     out.print(f"dataset: {pub.out_dir} (card {pub.card.name}); report: {rep.path}", highlight=False)
 
 
@@ -672,5 +787,8 @@ def main() -> None:
     try:
         app()
     except GapforgeError as exc:  # a library error that escaped a command: still one clear line
-        console.print(f"[bold red]error:[/] {exc}")
+        _say("error:", "bold red", str(exc))
+        sys.exit(EXIT_INFRA)
+    except OSError as exc:  # a disk or a path failed outside the run store: still one clear line
+        _say("error:", "bold red", os_error_line(exc))
         sys.exit(EXIT_INFRA)

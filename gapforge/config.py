@@ -153,6 +153,15 @@ class SandboxConfig(_Section):
     # EvalPlus uses a 4 s floor because its limits are wall-clock time, which load inflates;
     # these are CPU time. The limit used is recorded with each problem and reused by rewards.
     rollout_cpu_floor_s: float = Field(default=1.0, gt=0, le=3600)
+    # How long a run waits for a lost Docker engine to come back (rebuilding its containers and
+    # carrying on) before it stops with exit code 3; rerunning the command resumes.
+    engine_wait_s: float = Field(default=600.0, ge=0, le=7 * 86_400)
+
+
+class OutputConfig(_Section):
+    # The run store checks the free space of the run directory's filesystem before each seed and
+    # stops the run cleanly (resumable) below this many MiB, before a write can fail mid-record.
+    min_free_mb: int = Field(default=256, ge=0, le=1 << 30)
 
 
 class LoopConfig(_Section):
@@ -231,6 +240,7 @@ class RunConfig(_Section):
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     loop: LoopConfig = Field(default_factory=LoopConfig)
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
     seed: int = 0
     name: str = Field(default="gapforge-run", min_length=1, max_length=200)
     # The published dataset's licence (an SPDX id or a Hugging Face licence tag); None: `other`,
@@ -266,7 +276,8 @@ class RunConfig(_Section):
             exclude={
                 "name": True,
                 "license": True,
-                "sandbox": {"max_concurrency", "backend"},
+                "output": True,  # where and how records are kept, not what they say
+                "sandbox": {"max_concurrency", "backend", "engine_wait_s"},
                 "roles": {"analyzer", "editor"},
                 "loop": {"speculative_weak"},  # when the weak solver is asked, not what it is asked
             },

@@ -5,7 +5,9 @@ Roles are configuration, not classes: every role (challenger, weak, strong, revi
 
 What counts as a measurement failure: 429, 5xx, timeouts, connection errors, an empty completion
 and a truncated one (``finish_reason == "length"``) are retried with exponential backoff and
-jitter; when retries run out they raise :class:`~gapforge.errors.ModelError` (or its subclass
+jitter. So are broken transports, as proxies and gateways produce them: a 200 whose body is cut
+off or is not JSON, an HTML error page, a reset mid-body, and a stall or a trickle after the
+headers (``timeout_s`` bounds each whole request, not just each read); when retries run out they raise :class:`~gapforge.errors.ModelError` (or its subclass
 :class:`~gapforge.errors.MalformedOutput`), which callers record as infrastructure failures and
 never score as 0. Errors no retry can fix (400, 401, 403, 404, 422) raise at once with the fix.
 """
@@ -325,17 +327,19 @@ class OpenAIChatModel:
         self.meter.in_flight += 1
         start = time.monotonic()
         try:
-            response = await self._client.chat.completions.create(
-                model=cfg.model,
-                messages=payload,
-                temperature=cfg.temperature,
-                max_tokens=cfg.max_tokens if cfg.max_tokens_field == "max_tokens" else openai.omit,
-                max_completion_tokens=(
-                    cfg.max_tokens if cfg.max_tokens_field == "max_completion_tokens" else openai.omit
-                ),
-                seed=openai.omit if seed is None else seed,
-                extra_body=dict(cfg.extra_body) or None,
-            )
+            # The client's timeout bounds each read; a server that trickles bytes never trips it.
+            async with asyncio.timeout(cfg.timeout_s):
+                response = await self._client.chat.completions.create(
+                    model=cfg.model,
+                    messages=payload,
+                    temperature=cfg.temperature,
+                    max_tokens=cfg.max_tokens if cfg.max_tokens_field == "max_tokens" else openai.omit,
+                    max_completion_tokens=(
+                        cfg.max_tokens if cfg.max_tokens_field == "max_completion_tokens" else openai.omit
+                    ),
+                    seed=openai.omit if seed is None else seed,
+                    extra_body=dict(cfg.extra_body) or None,
+                )
         except openai.APIStatusError as exc:
             raise self._status_error(exc) from exc
         except openai.APITimeoutError as exc:
@@ -344,6 +348,14 @@ class OpenAIChatModel:
             raise _Transient("connection", _connection_detail(exc), cause=exc) from exc
         except openai.APIError as exc:  # e.g. a 200 whose body is not a chat completion
             raise _Transient("invalid", f"unusable response ({exc})", cause=exc) from exc
+        except TimeoutError as exc:
+            raise _Transient(
+                "timeout", f"the answer was not complete within timeout_s={cfg.timeout_s:g}", cause=exc
+            ) from exc
+        except ValueError as exc:  # a 200 whose body is cut off or not JSON (the client's json() raised)
+            raise _Transient(
+                "invalid", f"the response body is not valid JSON ({_excerpt(str(exc))})", cause=exc
+            ) from exc
         finally:
             latency = time.monotonic() - start
             self.meter.latency_s += latency

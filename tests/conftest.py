@@ -1,9 +1,15 @@
 """Shared fixtures. Docker tests run for real; under GAPFORGE_REQUIRE_DOCKER=1 (CI) a missing engine
-or image is a failure, never a skip."""
+or image is a failure, never a skip.
+
+Async tests run on a loop in asyncio debug mode, and any test during which an event loop reported
+an error it could not hand to anyone ("Task exception was never retrieved", "Exception in
+callback", ...) fails: a background task that dies unseen is how a run hangs for good."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import os
 import shutil
 import tempfile
@@ -62,9 +68,35 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(f"Docker not usable here: {problem}")
 
 
+class _LoopErrors(logging.Handler):
+    """Collects what asyncio's default exception handler logs (every loop logs through it)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage().splitlines()[0])
+
+
+_LOOP_ERRORS = _LoopErrors()
+logging.getLogger("asyncio").addHandler(_LOOP_ERRORS)
+
+
+@pytest.fixture(autouse=True)
+def _no_unretrieved_task_exceptions() -> Iterator[None]:
+    gc.collect()  # what an earlier test left for the collector is reported now, not in this test
+    _LOOP_ERRORS.seen.clear()
+    yield
+    gc.collect()  # "never retrieved" is reported when the task is collected
+    seen, _LOOP_ERRORS.seen = _LOOP_ERRORS.seen, []
+    if seen:
+        pytest.fail("an event loop reported unhandled errors: " + "; ".join(seen[:5]), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def event_loop_runner() -> Iterator[asyncio.Runner]:
-    with asyncio.Runner() as runner:
+    with asyncio.Runner(debug=True) as runner:
         yield runner
 
 

@@ -13,13 +13,18 @@ Layout of a run directory::
 
 Crash safety: every record is one line appended with a single write() and fsync'd before the
 loop moves on, so ``kill -9`` at any moment loses at most the work in flight and at most a
-partial last line, which readers drop. Each process run is an *epoch*; a seed counts as done
+partial last line, which readers drop. Opening a run moves such a torn tail aside (to
+``records/<table>.jsonl.torn``) before anything is appended, so a resumed run never writes behind
+it. A write that fails (a full disk) is undone, down to the last whole line, and raised as one
+RunStoreError naming the file; :meth:`RunStore.check_space` stops a run before the disk is full. Each process run is an *epoch*; a seed counts as done
 only when its SeedRecord exists, and readers keep, for each seed, only the records of the epoch
 that finished it — so a seed interrupted mid-way is redone cleanly and nothing is duplicated.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -55,6 +60,18 @@ SEED_TABLES = ("rounds", "attempts", "problems", "calls")
 R = TypeVar("R", bound=BaseModel)
 
 
+def _io_error(exc: OSError, path: Path, doing: str) -> RunStoreError:
+    """One line naming the path and the problem, and what to do about it."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some space there and rerun the same command to resume"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "make it writable (or choose another --out) and rerun the same command to resume"
+    else:
+        fix = "fix the disk or choose another --out, then rerun the same command to resume"
+    return RunStoreError(f"could not {doing} {path}: {what}; {fix}")
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -82,8 +99,23 @@ class RunStore:
         self._lock_fd = lock_fd
         self.epoch: int = meta["epochs"][-1]["epoch"]
         self.run_id: str = meta["run_id"]
-        self._files = {name: open(root / "records" / f"{name}.jsonl", "ab") for name in TABLES}  # noqa: SIM115
+        self.min_free_mb = 0
+        self.torn: dict[str, int] = {}  # bytes of torn tails moved aside at open, per table
+        self._fds: dict[str, int] = {}
         self._text_ids: set[str] | None = None  # loaded on first use
+        try:
+            for name in TABLES:
+                path = self._path(name)
+                moved = _set_torn_tail_aside(path)
+                if moved:
+                    self.torn[name] = moved
+                self._fds[name] = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            self._close_fds()
+            raise _io_error(exc, Path(exc.filename or root), "prepare") from exc
+
+    def _path(self, table: str) -> Path:
+        return self.root / "records" / f"{table}.jsonl"
 
     # ------------------------------------------------------------------ opening
 
@@ -99,8 +131,11 @@ class RunStore:
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise RunStoreError(f"{root} exists and is not a directory; choose another --out")
-        root.mkdir(parents=True, exist_ok=True)
-        lock_fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            lock_fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _io_error(exc, Path(exc.filename or root), "create the run directory") from exc
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -109,12 +144,15 @@ class RunStore:
                 f"{root} is in use by another gapforge process; wait for it or choose another --out"
             ) from None
         try:
-            meta = cls._load_or_create_meta(root, config_hash, config, force_new)
+            try:
+                meta = cls._load_or_create_meta(root, config_hash, config, force_new)
+                (root / "records").mkdir(exist_ok=True)
+            except OSError as exc:
+                raise _io_error(exc, Path(exc.filename or root), "write") from exc
+            return cls(root, meta, lock_fd)
         except BaseException:
             os.close(lock_fd)
             raise
-        (root / "records").mkdir(exist_ok=True)
-        return cls(root, meta, lock_fd)
 
     @staticmethod
     def _load_or_create_meta(
@@ -162,12 +200,53 @@ class RunStore:
     # ------------------------------------------------------------------ writing
 
     def append(self, table: str, record: BaseModel) -> None:
-        """One line, one write, fsync'd: a crash leaves at most a partial last line."""
+        """One line, one write, fsync'd: a crash leaves at most a partial last line, and a failed
+        write (a full disk) is cut back to the last whole line and raised as a RunStoreError."""
         line = record.model_dump_json().encode() + b"\n"
-        fh = self._files[table]
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
+        fd = self._fds[table]
+        start = os.fstat(fd).st_size
+        try:
+            view = memoryview(line)
+            while view:  # write() may be partial on some filesystems; the loop ends it
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)  # frees what was written; never leaves a torn line behind
+            raise _io_error(exc, self._path(table), "append a record to") from exc
+
+    def check_space(self) -> None:
+        """Raise RunStoreError (one line, resumable) when the run directory's filesystem has less
+        than ``min_free_mb`` MiB free: better to stop between seeds than to fail mid-record."""
+        if self.min_free_mb <= 0:
+            return
+        try:
+            st = os.statvfs(self.root)
+        except OSError as exc:
+            raise _io_error(exc, self.root, "check the free space of") from exc
+        free_mb = st.f_bavail * st.f_frsize / (1 << 20)
+        if free_mb < self.min_free_mb:
+            raise RunStoreError(
+                f"only {free_mb:.1f} MiB free on the filesystem of {self.root} (the run stops below "
+                f"output.min_free_mb = {self.min_free_mb}); free some space and rerun the same command "
+                "to resume"
+            )
+
+    def begin_epoch(self, reason: str) -> int:
+        """Start a new epoch within this process (e.g. to redo seeds an engine loss interrupted):
+        records of seeds started from now on carry it, so a redone seed never mixes with its
+        interrupted records. Call it only when no seed is in flight."""
+        epoch = self.epoch + 1
+        self.meta["epochs"][-1]["finished_at"] = utcnow()
+        self.meta["epochs"].append(
+            {"epoch": epoch, "started_at": utcnow(), "gapforge_version": __version__, "reason": reason}
+        )
+        try:
+            _atomic_write_json(self.root / "run.json", self.meta)
+        except OSError as exc:
+            raise _io_error(exc, self.root / "run.json", "write") from exc
+        self.epoch = epoch
+        return epoch
 
     def write_round(self, record: RoundRecord) -> None:
         self.append("rounds", record)
@@ -192,13 +271,26 @@ class RunStore:
             self.append("texts", record)
             self._text_ids.add(record.text_id)
 
+    def _close_fds(self) -> None:
+        for fd in self._fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds.clear()
+
     def close(self) -> None:
-        for fh in self._files.values():
-            fh.close()
+        """Close the tables and release the lock. Idempotent; on a full disk the epoch's end time is
+        not stamped (nothing reads it to resume) rather than failing the close."""
+        if self._lock_fd < 0:
+            return
+        self._close_fds()
         self.meta["epochs"][-1]["finished_at"] = utcnow()
-        _atomic_write_json(self.root / "run.json", self.meta)
+        with contextlib.suppress(OSError):
+            _atomic_write_json(self.root / "run.json", self.meta)
+        with contextlib.suppress(OSError):
+            (self.root / "run.json.tmp").unlink(missing_ok=True)
         fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         os.close(self._lock_fd)
+        self._lock_fd = -1
 
     def __enter__(self) -> RunStore:
         return self
@@ -210,6 +302,44 @@ class RunStore:
 
     def done_seeds(self) -> set[str]:
         return {s.seed.id for s in read_table(self.root, "seeds", SeedRecord)}
+
+
+def _set_torn_tail_aside(path: Path) -> int:
+    """Move a partial last line (a crash or a full disk mid-write) to ``<file>.torn`` and cut the
+    file back to its last whole line, so the next append starts on a fresh line. Returns the
+    number of bytes moved (0 when the file ends cleanly)."""
+    if not path.exists():
+        return 0
+    with open(path, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return 0
+        # scan back for the last newline, a block at a time
+        end, pos = size, size
+        cut = 0
+        while pos > 0:
+            step = min(1 << 16, pos)
+            pos -= step
+            fh.seek(pos)
+            block = fh.read(step)
+            nl = block.rfind(b"\n")
+            if nl >= 0:
+                cut = pos + nl + 1
+                break
+        fh.seek(cut)
+        tail = fh.read(end - cut)
+        torn = path.with_name(path.name + ".torn")
+        with open(torn, "ab") as out:  # kept, never deleted: it is evidence of what happened
+            out.write(tail + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+        fh.truncate(cut)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return end - cut
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:

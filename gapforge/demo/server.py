@@ -21,7 +21,16 @@ the next one before normal answers resume. ``timeout`` waits ``timeout_delay`` s
 longer than the client timeout) and then answers normally; ``empty`` answers with empty content;
 ``truncated`` cuts the normal answer and reports ``finish_reason="length"``; ``malformed`` answers
 with prose that holds neither JSON nor code; ``disconnect`` closes the connection without an
-answer. ``latency_s`` adds a fixed delay to every request (benchmarks). Like a real endpoint,
+answer. Transport faults, as proxies and gateways in front of real endpoints produce them:
+``cut_body`` answers 200 with the first half of the JSON body (a body cut off and re-framed);
+``html`` answers 502 with a gateway's HTML error page, ``html_200`` answers 200 with an HTML page
+(a captive portal or maintenance page); ``reset`` sends the headers and half the body, then resets
+the connection; ``stall`` sends the headers, then nothing for ``timeout_delay`` seconds;
+``trickle`` sends the headers, then one byte of the body every 0.2 s until ``timeout_delay`` has
+passed (no single read waits long, so only a deadline on the whole request catches it), then the
+rest. ``fault_rate=0.3`` adds random faults (from ``fault_mix``, drawn from a ``fault_seed``ed
+generator) to 30% of the requests that have no queued fault. ``latency_s`` adds a fixed delay to
+every request (benchmarks). Like a real endpoint,
 ``max_tokens`` / ``max_completion_tokens`` cut longer answers (about 4 characters per token) with
 ``finish_reason="length"``: challenger answers reach about 3,500 tokens, so give a generous budget.
 
@@ -38,7 +47,10 @@ import contextlib
 import hashlib
 import json
 import logging
+import random
 import socket
+import struct
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -52,8 +64,29 @@ from gapforge.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-FaultKind = Literal["429", "500", "503", "timeout", "empty", "truncated", "malformed", "disconnect"]
+FaultKind = Literal[
+    "429", "500", "503", "timeout", "empty", "truncated", "malformed", "disconnect",
+    "cut_body", "html", "html_200", "reset", "stall", "trickle",
+]  # fmt: skip
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+# Faults of the connection or the framing, not of the model's answer.
+TRANSPORT_FAULTS: tuple[str, ...] = (
+    "disconnect",
+    "cut_body",
+    "html",
+    "html_200",
+    "reset",
+    "stall",
+    "trickle",
+)
+GATEWAY_HTML = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+PORTAL_HTML = (
+    "<!DOCTYPE html><html><head><title>Maintenance</title></head><body><p>Back soon.</p></body></html>"
+)
+TRICKLE_EVERY_S = 0.2
 MALFORMED_TEXT = (
     "Sure! Let me think about this step by step. First I will restate the task in my own words, "
     "then consider a few approaches and their trade-offs before settling on the best one."
@@ -69,6 +102,15 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     demo: DemoServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (it timed out, or its process is stopping) is routine for a model
+        # server, not a traceback on the user's terminal.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.debug("demo server: client %s went away: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -104,6 +146,22 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # the client gave up (its timeout fired): nothing left to tell it
             self.close_connection = True
+
+    def _send_raw(self, status: int, content_type: str, body: bytes, *, length: int | None = None) -> bool:
+        """Headers (Content-Length ``length``, default the body's) and the body; False if the client left."""
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body) if length is None else length))
+            if self.close_connection:  # else a keep-alive client may send its next request into the close
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return False
+        return True
 
     def _error(
         self, status: int, message: str, type_: str, code: str | None = None, param: str | None = None
@@ -181,9 +239,20 @@ class DemoServer:
         host: str = "127.0.0.1",
         port: int = 0,
         tuning: Tuning = DEFAULT_TUNING,
+        fault_rate: float = 0.0,
+        fault_mix: Sequence[str] = FAULT_KINDS,
+        fault_seed: int = 0,
     ) -> None:
         if timeout_delay < 0 or latency_s < 0:
             raise ConfigError("timeout_delay and latency_s must be >= 0 seconds")
+        if not 0.0 <= fault_rate <= 1.0:
+            raise ConfigError(f"fault_rate must be between 0 and 1, not {fault_rate}")
+        bad = [k for k in fault_mix if k not in FAULT_KINDS]
+        if bad or (fault_rate and not fault_mix):
+            raise ConfigError(f"unknown or no fault kind(s) {bad}; choose from: {', '.join(FAULT_KINDS)}")
+        self.fault_rate = fault_rate
+        self.fault_mix = tuple(fault_mix)
+        self._rng = random.Random(fault_seed)
         self.seed = seed
         self.timeout_delay = timeout_delay
         self.latency_s = latency_s
@@ -349,6 +418,8 @@ class DemoServer:
             number = self._requests[model]
             queue = self._faults.get(model)
             fault = queue.popleft() if queue else None
+            if fault is None and self.fault_rate and self._rng.random() < self.fault_rate:
+                fault = self._rng.choice(self.fault_mix)
             if fault:
                 self._faults_served[model] += 1
         if self.latency_s and self._stopping.wait(self.latency_s):
@@ -380,6 +451,14 @@ class DemoServer:
         if fault == "timeout" and self._stopping.wait(self.timeout_delay):
             h.close_connection = True
             return
+        if fault == "html":
+            h.close_connection = True
+            h._send_raw(502, "text/html", GATEWAY_HTML.encode())
+            return
+        if fault == "html_200":
+            h.close_connection = True
+            h._send_raw(200, "text/html; charset=utf-8", PORTAL_HTML.encode())
+            return
 
         choices = []
         completion_tokens = 0
@@ -409,9 +488,7 @@ class DemoServer:
         digest = hashlib.sha256(
             json.dumps([model, number, self.seed], separators=(",", ":")).encode()
         ).hexdigest()
-        h._send_json(
-            200,
-            {
+        payload = {
                 "id": f"chatcmpl-demo-{digest[:24]}",
                 "object": "chat.completion",
                 "created": int(time.time()),
@@ -423,8 +500,45 @@ class DemoServer:
                     "completion_tokens": completion_tokens,
                     "total_tokens": prompt_tokens + completion_tokens,
                 },
-            },
-        )
+            }  # fmt: skip
+        if fault in ("cut_body", "reset", "stall", "trickle"):
+            self._broken_body(h, fault, json.dumps(payload).encode())
+        else:
+            h._send_json(200, payload)
+
+    def _broken_body(self, h: _Handler, fault: str, body: bytes) -> None:
+        """A 200 whose body never arrives whole, the ways proxies and overloaded servers do it."""
+        h.close_connection = True
+        half = body[: len(body) // 2]
+        if fault == "cut_body":  # cut, then re-framed: the client reads a complete, broken body
+            h._send_raw(200, "application/json", half)
+            return
+        if fault == "reset":  # half the promised bytes, then a TCP reset
+            if h._send_raw(200, "application/json", half, length=len(body)):
+                with contextlib.suppress(OSError):
+                    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    h.connection.close()
+            return
+        if fault == "stall":  # the headers, then silence
+            if h._send_raw(200, "application/json", b"", length=len(body)):
+                self._stopping.wait(self.timeout_delay)
+            return
+        # trickle: every read gets a byte soon enough; only a deadline on the whole request ends it
+        if not h._send_raw(200, "application/json", b"", length=len(body)):
+            return
+        until = time.monotonic() + self.timeout_delay
+        sent = 0
+        try:
+            while time.monotonic() < until and sent < len(body) - 1:
+                if self._stopping.wait(TRICKLE_EVERY_S):
+                    return
+                h.wfile.write(body[sent : sent + 1])
+                h.wfile.flush()
+                sent += 1
+            h.wfile.write(body[sent:])
+            h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
 
 def _parse_messages(raw: object) -> list[Message] | None:
@@ -463,9 +577,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--seed", type=int, default=0, help="server seed for the scripted answers (default: 0)"
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="share of requests that get a random fault (0..1)"
+    )
+    parser.add_argument(
+        "--fault-kinds",
+        default=",".join(FAULT_KINDS),
+        help=f"comma-separated fault kinds to draw from (default: all: {','.join(FAULT_KINDS)})",
+    )
+    parser.add_argument(
+        "--timeout-delay", type=float, default=5.0, help="seconds a timeout/stall/trickle fault lasts"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    server = DemoServer(seed=args.seed, host=args.host, port=args.port, latency_s=args.latency)
+    try:
+        server = DemoServer(
+            seed=args.seed, host=args.host, port=args.port, latency_s=args.latency,
+            fault_rate=args.fault_rate, fault_mix=[k for k in args.fault_kinds.split(",") if k],
+            timeout_delay=args.timeout_delay,
+        )  # fmt: skip
+    except ConfigError as exc:
+        parser.error(str(exc))
     server.start()
     print(
         f"gapforge demo model server on {server.base_url} (models: {', '.join(MODELS)}); Ctrl-C to stop",

@@ -8,7 +8,11 @@ and the challenger must write an entirely new problem, up to ``max_rounds``. Eve
 every attempt is written to the run store as it happens.
 
 Infrastructure failures (an endpoint that stays down, a sandbox that keeps failing) abort the
-seed without writing its SeedRecord, so a resumed run redoes it; they are never scored.
+seed without writing its SeedRecord, so a resumed run redoes it; they are never scored. A round
+that overlapped a Docker engine loss is not written either: once the engine is back, the seeds it
+interrupted are redone in a new epoch of the same run, so an outage never changes what is
+accepted. Faults no seed can outlive (the engine gone for good, a disk that cannot take the
+records) stop the whole run at once; it resumes when rerun.
 """
 
 from __future__ import annotations
@@ -38,7 +42,14 @@ from gapforge.dataset.records import (
     utcnow,
 )
 from gapforge.dataset.store import RecordSink
-from gapforge.errors import GapforgeError, MalformedOutput, ModelError, SandboxError
+from gapforge.errors import (
+    DockerUnavailable,
+    GapforgeError,
+    MalformedOutput,
+    ModelError,
+    RunStoreError,
+    SandboxError,
+)
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
 from gapforge.generators.extract import parse_review
 from gapforge.generators.solver import Draft, draft, judge, repair_chain
@@ -48,10 +59,14 @@ from gapforge.prompts import load as load_prompt
 from gapforge.prompts import prompt_hashes, solver_messages, text_id
 from gapforge.prompts.feedback import analyst_detail
 from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, priority
+from gapforge.sandbox.engine import EngineWatch, find_engine
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
 
 RAW_CAP = 20_000
+# Passes over the seeds an engine loss interrupted, each in a new epoch, before they are left to
+# the next rerun.
+REDO_PASSES = 3
 
 
 @dataclass
@@ -210,6 +225,10 @@ class SeedAborted(Exception):
     """An infrastructure failure ended a seed; it stays unfinished and is redone on resume."""
 
 
+class EngineInterrupted(SeedAborted):
+    """A round overlapped a Docker engine loss: its results are not trusted and the seed is redone."""
+
+
 def _summary(decision: GateDecision) -> GateSummary:
     return GateSummary(
         preset=decision.preset,
@@ -295,29 +314,79 @@ class Generator:
         self.stats.seeds_total = len(seeds)
         self.stats.seeds_done = len(seeds) - len(todo)
         self._on_change(self.stats)
+        engine = find_engine(self.sandbox)
+        redo = await self._run_pass(todo, concurrency, engine)
+        # Seeds an engine loss interrupted are redone once it is back, each pass in a new epoch
+        # (started when no seed is in flight), so a redone seed's records never mix with the
+        # interrupted ones. A sink without epochs (a cluster worker's buffer) leaves them to a rerun.
+        begin_epoch = getattr(self.store, "begin_epoch", None)
+        for _ in range(REDO_PASSES):
+            if not redo or begin_epoch is None:
+                break
+            begin_epoch(f"redo {len(redo)} seed(s) a Docker engine loss interrupted")
+            redo = await self._run_pass(redo, concurrency, engine)
+        for seed in redo:
+            self.stats.seeds_failed += 1
+            self.stats.note_error(f"{seed.topic}: interrupted by Docker engine losses; rerun to resume it")
+        self._on_change(self.stats)
+        return self.stats
+
+    async def _run_pass(self, todo: list[Seed], concurrency: int, engine: EngineWatch | None) -> list[Seed]:
+        """Run seeds with ``concurrency`` workers; return those an engine loss interrupted.
+
+        A fault no seed can outlive (RunStoreError: the disk; DockerUnavailable: the engine gone for
+        good) cancels every worker and is raised: the seeds in flight stay unfinished for the resume.
+        """
         queue = iter(todo)
+        redo: list[Seed] = []
+        check_space = getattr(self.store, "check_space", None)
 
         # `concurrency` workers pull seeds one at a time: one task per seed in flight, never one per
         # seed of the run, so the generator's memory does not grow with the number of seeds.
         async def worker() -> None:
             for seed in queue:
+                if check_space is not None:
+                    check_space()
+                incidents = engine.incidents if engine is not None else 0
                 try:
                     await self.run_seed(seed)
+                except (RunStoreError, DockerUnavailable):
+                    raise
                 except (SeedAborted, GapforgeError) as exc:
-                    self.stats.seeds_failed += 1
-                    self.stats.note_error(f"{seed.topic}: {exc}")
+                    if engine is not None and engine.failure is not None:
+                        raise engine.failure from exc
+                    if engine is not None and engine.incidents != incidents:
+                        redo.append(seed)
+                    else:
+                        self.stats.seeds_failed += 1
+                        self.stats.note_error(f"{seed.topic}: {exc}")
                 self._on_change(self.stats)
 
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(todo))))))
-        return self.stats
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(todo))))]
+        try:
+            await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            await _cancel(workers)  # a cancellation of this run, or a fatal fault in one worker
+        for w in workers:
+            if not w.cancelled() and w.exception() is not None:
+                raise w.exception()  # type: ignore[misc]
+        return redo
 
     async def run_seed(self, seed: Seed) -> SeedRecord:
         rejections: list[Rejection] = []
         verdicts: list[Verdict] = []
         usage: dict[str, TokenUsage] = {}
         max_rounds = self.cfg.loop.max_rounds
+        engine = find_engine(self.sandbox)
         for round_no in range(1, max_rounds + 1):
+            incidents = engine.incidents if engine is not None else 0
             record, attempts, problem_record = await self._round(seed, round_no, rejections)
+            if engine is not None and engine.failure is not None:
+                raise engine.failure
+            if engine is not None and engine.incidents != incidents:
+                raise EngineInterrupted(
+                    f"round {round_no} overlapped a Docker engine loss; the seed is redone"
+                )
             for a in attempts:
                 self.store.write_attempt(
                     AttemptRecord(

@@ -28,6 +28,7 @@ from gapforge.errors import RunStoreError
 from gapforge.generators.loop import Generator, Models, RunStats
 from gapforge.llm import OpenAIChatModel, UsageStats
 from gapforge.sandbox import Sandbox, open_sandbox
+from gapforge.sandbox.engine import EngineWatch, find_engine
 
 
 @dataclass
@@ -101,10 +102,17 @@ class TimedSandbox:
 class ProgressDisplay:
     """Seeds bar with rate and ETA, plus a line of live counters."""
 
-    def __init__(self, console: Console, meters: list[OpenAIChatModel], enabled: bool = True) -> None:
+    def __init__(
+        self,
+        console: Console,
+        meters: list[OpenAIChatModel],
+        enabled: bool = True,
+        engine: EngineWatch | None = None,
+    ) -> None:
         self.console = console
         self.meters = meters
         self.enabled = enabled
+        self.engine = engine
         self.progress = Progress(
             TextColumn("[bold]seeds"),
             BarColumn(),
@@ -125,10 +133,14 @@ class ProgressDisplay:
             return Text("")
         tokens = sum(m.meter.snapshot().total_tokens for m in self.meters)
         mix = " ".join(f"{k}:{v}" for k, v in s.verdicts.most_common())
-        return Text(
+        line = Text(
             f"accepted {s.accepted}  rounds {s.rounds}  executions {s.executions}  tokens {tokens:,}  [{mix}]",
             style="cyan",
         )
+        waiting = self.engine.status() if self.engine is not None else None
+        if waiting:
+            line.append("\n" + waiting, style="bold yellow")
+        return line
 
     def update(self, stats: RunStats) -> None:
         self.stats = stats
@@ -143,7 +155,12 @@ class ProgressDisplay:
         if not self.enabled:
             yield
             return
-        with Live(Group(self.progress, self._counters()), console=self.console, refresh_per_second=4) as live:
+        live = Live(
+            get_renderable=lambda: Group(self.progress, self._counters()),
+            console=self.console,
+            refresh_per_second=4,
+        )
+        with live:
             self.live = live
             yield
         self.live = None
@@ -184,6 +201,14 @@ async def generate(
     store = RunStore.open(
         out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"), force_new=force_new
     )
+    store.min_free_mb = cfg.output.min_free_mb
+    for table, size in store.torn.items():
+        console.print(
+            f"note: records/{table}.jsonl ended in a torn line ({size} bytes, a write a crash or a full "
+            f"disk interrupted); moved to records/{table}.jsonl.torn before resuming",
+            markup=False,
+            highlight=False,
+        )
     policy_meta = store.meta.get("policy")
     recorded = policy_meta.get("policy_id") if isinstance(policy_meta, dict) else None
     if isinstance(policy_meta, dict) and recorded != policy_id:
@@ -204,10 +229,14 @@ async def generate(
                     limits=cfg.sandbox.limits,
                     max_concurrency=cfg.sandbox.max_concurrency,
                     run_id=store.run_id,
+                    engine_wait_s=cfg.sandbox.engine_wait_s,
                 )
             )
+        engine = find_engine(timed)
+        if engine is not None and engine.on_event is None:
+            engine.on_event = lambda message: console.print(message, markup=False, highlight=False)
         async with timed, role_models(cfg) as (models, meters):
-            display = ProgressDisplay(console, meters, enabled=progress)
+            display = ProgressDisplay(console, meters, enabled=progress, engine=engine)
             gen = Generator(
                 cfg,
                 models,

@@ -32,16 +32,20 @@ def open_sandbox(
     limits: Limits | None = None,
     max_concurrency: int | None = None,
     run_id: str = "adhoc",
+    engine_wait_s: float = 600.0,
 ) -> Sandbox:
-    """A sandbox by backend name; enter it with ``async with``."""
+    """A sandbox by backend name; enter it with ``async with``. The Docker backends wait up to
+    ``engine_wait_s`` for a lost engine before their runs raise DockerUnavailable."""
     if backend == "pool":
         from gapforge.sandbox.pool import PoolSandbox
 
-        return PoolSandbox(limits=limits, size=max_concurrency, run_id=run_id)
+        return PoolSandbox(limits=limits, size=max_concurrency, run_id=run_id, engine_wait_s=engine_wait_s)
     if backend == "docker":
         from gapforge.sandbox.docker import DockerSandbox
 
-        return DockerSandbox(limits=limits, max_concurrency=max_concurrency, run_id=run_id)
+        return DockerSandbox(
+            limits=limits, max_concurrency=max_concurrency, run_id=run_id, engine_wait_s=engine_wait_s
+        )
     if backend == "local":
         from gapforge.sandbox.local import LocalSandbox
 

@@ -11,6 +11,8 @@ sweeper can remove leftovers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import socket
 import time
@@ -25,6 +27,7 @@ from docker.types import LogConfig, Ulimit
 from gapforge.errors import DockerUnavailable, SandboxError
 from gapforge.images.build import resolve_runner_image
 from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status
+from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch, ping_with
 from gapforge.sandbox.job import (
     infra_result,
     limit_result,
@@ -38,6 +41,7 @@ LABEL = "gapforge"
 SANDBOX_UID = "10001:10001"
 HOST_GRACE_S = 5.0
 HARNESS_OVERHEAD_MB = 48  # the supervisor's interpreter shares the memory cgroup with the candidate
+log = logging.getLogger(__name__)
 HARNESS_CMD = ["/opt/venv/bin/python", "-B", "-s", "/opt/gapforge/harness.py", "/job"]
 
 
@@ -140,6 +144,7 @@ class DockerSandbox:
         max_concurrency: int | None = None,
         run_id: str = "adhoc",
         client: docker.DockerClient | None = None,
+        engine_wait_s: float = 600.0,
     ) -> None:
         self.image = image
         self.default_limits = limits or Limits()
@@ -148,6 +153,8 @@ class DockerSandbox:
         self._client = client
         self._sem = asyncio.Semaphore(self.max_concurrency)
         self._live: set[str] = set()
+        self.engine = EngineWatch(wait_s=engine_wait_s)
+        self._engine_lock = asyncio.Lock()
 
     @property
     def client(self) -> docker.DockerClient:
@@ -158,6 +165,7 @@ class DockerSandbox:
     async def __aenter__(self) -> Self:
         if self._client is None:
             self._client = await asyncio.to_thread(connect)
+        self.engine.ping = ping_with(self.client)
         if self.image is None:
             self.image = await asyncio.to_thread(resolve_runner_image, self.client)
         await asyncio.to_thread(sweep, self.client)
@@ -167,10 +175,22 @@ class DockerSandbox:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await asyncio.shield(asyncio.to_thread(self._remove_live))
+        self.engine.close()
 
     def _remove_live(self) -> None:
+        failed = 0
         for cid in list(self._live):
-            self._remove(cid)
+            try:
+                self._remove(cid)
+            except ENGINE_ERRORS:
+                failed += 1
+        if failed:
+            log.warning(
+                "could not remove %d sandbox container(s) of run %s: the Docker engine does not answer; "
+                "`gapforge cleanup` removes them once it is back",
+                failed,
+                self.run_id,
+            )
 
     def _remove(self, cid: str) -> None:
         try:
@@ -182,10 +202,26 @@ class DockerSandbox:
                 raise
         self._live.discard(cid)
 
+    async def _await_engine(self) -> None:
+        """One caller pings until the engine is back (or raises DockerUnavailable); the rest queue."""
+        async with self._engine_lock:
+            if self.engine.down:
+                await self.engine.wait_until_up()
+                await asyncio.to_thread(self._remove_live)
+                self.engine.restored("fresh sandbox containers start again")
+
     async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
         lim = limits or self.default_limits
         async with self._sem:
-            return await asyncio.to_thread(self._run_sync, program, lim)
+            if self.engine.down or self.engine.failure is not None:
+                await self._await_engine()
+            result = await asyncio.to_thread(self._run_sync, program, lim)
+            if result.status is Status.SANDBOX_ERROR and not await asyncio.to_thread(self.engine.probe):
+                self.engine.lost("an engine call failed during a run")
+                return infra_result(
+                    "the Docker engine became unreachable while the program ran", backend=self.name
+                )
+            return result
 
     def _run_sync(self, program: Program, limits: Limits) -> ExecutionResult:
         assert self.image is not None
@@ -259,5 +295,7 @@ class DockerSandbox:
             )
         finally:
             if cid is not None:
-                self._remove(cid)
+                # the engine gone: the container stays in _live, removed when it is back or at exit
+                with contextlib.suppress(*ENGINE_ERRORS):
+                    self._remove(cid)
             remove_job_dir(job)

@@ -11,6 +11,13 @@ leftover process or file, harness error, a host-side timeout) and at shutdown.
 
 Container-level limits (memory, pids, disk, CPUs) are fixed per pool; a job asking for other
 container-level limits runs in a fresh container instead, so every limit always holds.
+
+Engine loss: a job whose stream breaks (or that hits the host backstop) makes the pool ping the
+engine. If nothing answers, the job is a ``sandbox_error`` (never a verdict), every container of
+that generation is written off, jobs wait, and one recovery task pings with backoff
+(:class:`~gapforge.sandbox.engine.EngineWatch`), removes the dead containers and starts a full
+set of new ones; after ``engine_wait_s`` it gives up and every waiting and later job raises
+:class:`~gapforge.errors.DockerUnavailable`. No background task ever ends with an exception.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import logging
 import os
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -31,10 +39,9 @@ from typing import Any, Self
 
 import docker
 import docker.errors
-import requests.exceptions
 from docker.types import LogConfig
 
-from gapforge.errors import SandboxError
+from gapforge.errors import DockerUnavailable, SandboxError
 from gapforge.images.build import resolve_runner_image
 from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status, current_priority
 from gapforge.sandbox.docker import (
@@ -46,12 +53,14 @@ from gapforge.sandbox.docker import (
     hardened_host_config,
     sweep,
 )
+from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch, ping_with
 from gapforge.sandbox.job import RESULT_MARK, infra_result, limit_result, new_nonce, parse_sealed_result
 
 AGENT_CMD = ["/opt/venv/bin/python", "-B", "-s", "/opt/gapforge/harness.py", "--agent"]
 READY_MARK = "@@GAPFORGE-READY@@"
 READY_TIMEOUT_S = 60.0
 MAX_RESULT_BYTES = 1 << 30
+STOP_POLL_S = 0.25
 
 
 def _container_key(limits: Limits) -> tuple[int, int, int, float]:
@@ -65,8 +74,10 @@ class _Slot:
     cid: str
     sock: socket.socket
     stream: Any = None  # docker-py's wrapper around sock; closed with it
+    gen: int = 0  # the pool's engine generation it was started in; older ones died with an engine
     jobs: int = 0
     pending: bytearray = field(default_factory=bytearray)
+    _stop: threading.Event | None = None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -75,8 +86,10 @@ class _Slot:
             with contextlib.suppress(OSError, AttributeError):
                 closable.close()
 
-    def read_until(self, needle: bytes, deadline: float) -> bytes | None:
-        """Demultiplex Docker's attach stream until ``needle`` + a newline; None on the deadline."""
+    def read_until(self, needle: bytes, deadline: float, stop: threading.Event | None = None) -> bytes | None:
+        """Demultiplex Docker's attach stream until ``needle`` + a newline; None on the deadline.
+        Raises ConnectionError soon after ``stop`` is set (the pool is closing), whatever the stream does."""
+        self._stop = stop
         buf = self.pending
         while True:
             pos = buf.find(needle)
@@ -107,11 +120,14 @@ class _Slot:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            self.sock.settimeout(remaining)
+            # short waits: a closing pool must not wait for a stream that never ends
+            self.sock.settimeout(min(remaining, STOP_POLL_S))
             try:
                 chunk = self.sock.recv(n - len(chunks))
             except TimeoutError:
-                return None
+                if self._stop is not None and self._stop.is_set():
+                    raise ConnectionError("the pool is closing") from None
+                continue
             if not chunk:
                 raise ConnectionError("the pool container closed its stream")
             chunks += chunk
@@ -132,6 +148,10 @@ class _SlotQueue:
         self._waiters: list[tuple[int, int, asyncio.Future[_Slot]]] = []
         self._order = itertools.count()
         self.broken: SandboxError | None = None
+
+    def drain(self) -> list[_Slot]:
+        idle, self._idle = self._idle, []
+        return idle
 
     def put(self, slot: _Slot) -> None:
         while self._waiters:
@@ -177,6 +197,7 @@ class PoolSandbox:
         recycle_after: int = 500,
         run_id: str = "adhoc",
         client: docker.DockerClient | None = None,
+        engine_wait_s: float = 600.0,
     ) -> None:
         self.image = image
         self.default_limits = limits or Limits()
@@ -192,6 +213,13 @@ class PoolSandbox:
         self._fresh: DockerSandbox | None = None
         self.recycled = 0
         self._closed = False
+        self.engine = EngineWatch(wait_s=engine_wait_s)
+        self._gen = 0  # bumped when the engine is lost: containers of older generations are dead
+        self._dead: set[str] = set()  # containers written off with an engine, removed once it is back
+        self._recovery: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()  # _closed vs. containers being started in worker threads
+        self._stopping = threading.Event()  # ends every thread still reading a container's stream
+        self._starting: set[str] = set()
 
     @property
     def client(self) -> docker.DockerClient:
@@ -202,6 +230,7 @@ class PoolSandbox:
     async def __aenter__(self) -> Self:
         if self._client is None:
             self._client = await asyncio.to_thread(connect)
+        self.engine.ping = ping_with(self.client)
         if self.image is None:
             self.image = await asyncio.to_thread(resolve_runner_image, self.client)
         await asyncio.to_thread(sweep, self.client)
@@ -219,6 +248,7 @@ class PoolSandbox:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._closed = True
+        self._stopping.set()
         for task in list(self._background):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -226,11 +256,13 @@ class PoolSandbox:
         if self._fresh is not None:
             await self._fresh.__aexit__(exc_type, exc, tb)
         await asyncio.shield(asyncio.to_thread(self._remove_all))
+        self.engine.close()
 
     # ------------------------------------------------------------------ containers
 
     def _start_slot(self) -> _Slot:
         assert self.image is not None
+        gen = self._gen
         host_config = hardened_host_config(self.default_limits)
         host_config["log_config"] = LogConfig(type="none")  # results travel over attach, not logs
         try:
@@ -249,22 +281,40 @@ class PoolSandbox:
             raise SandboxError(
                 f"the sandbox image {self.image} is missing; run `gapforge images build`"
             ) from exc
-        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+        except ENGINE_ERRORS as exc:
             raise SandboxError(f"could not create a pool container: {exc}") from exc
         cid = created["Id"]
         slot: _Slot | None = None
         try:
+            with self._lock:  # the pool closing meanwhile would never remove this container
+                closing = self._closed
+                if not closing:
+                    self._starting.add(cid)
+            if closing:
+                raise SandboxError("the pool is closing")
             attached = self.client.api.attach_socket(
                 cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
             )
-            slot = _Slot(cid=cid, sock=attached._sock, stream=attached)
+            slot = _Slot(cid=cid, sock=attached._sock, stream=attached, gen=gen)
             self._slots[cid] = slot
             self.client.api.start(cid)
-            if slot.read_until(READY_MARK.encode(), time.monotonic() + READY_TIMEOUT_S) is None:
+            if (
+                slot.read_until(READY_MARK.encode(), time.monotonic() + READY_TIMEOUT_S, self._stopping)
+                is None
+            ):
                 raise SandboxError("a pool container's agent did not become ready within 60 s")
-        except BaseException:
-            self._remove(cid)
+        except BaseException as exc:
+            try:
+                self._remove(cid)
+            except ENGINE_ERRORS:
+                self._slots.pop(cid, None)
+                self._dead.add(cid)
+            if isinstance(exc, ENGINE_ERRORS) and not isinstance(exc, SandboxError):
+                raise SandboxError(f"could not start a pool container: {exc}") from exc
             raise
+        finally:
+            with self._lock:
+                self._starting.discard(cid)
         return slot
 
     def _remove(self, cid: str) -> None:
@@ -280,27 +330,148 @@ class PoolSandbox:
                 raise
 
     def _remove_all(self) -> None:
-        for cid in list(self._slots):
-            self._remove(cid)
+        """Remove every container of this pool, live or dead, also those only the engine still knows
+        of (started by this process for this run). Never raises: with the engine gone it says what
+        is left behind, and the next start's sweep (or `gapforge cleanup`) removes it."""
+        with self._lock:  # from here on no container starts (_closed is set): this is every one
+            self._closed = True
+            leftover = set(self._slots) | self._dead | self._starting
+        for slot in list(self._slots.values()):
+            slot.close()
+        try:
+            listed = self.client.containers.list(
+                all=True,
+                sparse=True,
+                filters={"label": [f"gapforge.run={self.run_id}", f"gapforge.pid={os.getpid()}"]},
+            )
+            leftover |= {str(c.id) for c in listed}
+        except ENGINE_ERRORS:
+            pass
+        failed = 0
+        for cid in leftover:
+            try:
+                self._remove(cid)
+            except ENGINE_ERRORS:
+                failed += 1
+            self._dead.discard(cid)
+        if failed:
+            # When the engine was given up on, the run's one line already says to start it and rerun,
+            # and the rerun's start-up sweep removes these; otherwise say so.
+            log.log(
+                logging.DEBUG if self.engine.failure is not None else logging.WARNING,
+                "could not remove %d sandbox container(s) of run %s: the Docker engine does not answer; "
+                "`gapforge cleanup` (or the next run's start) removes them once it is back",
+                failed,
+                self.run_id,
+            )
+
+    def _remove_dead(self) -> None:
+        for cid in list(self._dead):
+            try:
+                self._remove(cid)
+            except ENGINE_ERRORS:
+                continue
+            self._dead.discard(cid)
+
+    def _retire(self, slot: _Slot) -> None:
+        """Write off a container of a lost engine: close its stream, remove it once the engine is back."""
+        slot.close()
+        self._slots.pop(slot.cid, None)
+        self._dead.add(slot.cid)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _engine_lost(self, reason: str) -> None:
+        """Called on the event loop when a probe found no engine: write off every container and
+        start the one recovery task."""
+        if not self.engine.lost(reason):
+            return
+        self._gen += 1
+        self._alive = 0
+        for slot in self._idle.drain():
+            self._retire(slot)
+        if not self._closed and (self._recovery is None or self._recovery.done()):
+            self._recovery = asyncio.create_task(self._recover())
+            self._background.add(self._recovery)
+            self._recovery.add_done_callback(self._background.discard)
+
+    async def _recover(self) -> None:
+        """Wait for the engine, remove the dead containers, start a full set. Never raises."""
+        try:
+            while not self._closed:
+                try:
+                    await self.engine.wait_until_up()
+                except DockerUnavailable as exc:
+                    self._idle.fail(exc)
+                    return
+                gen = self._gen
+                await asyncio.to_thread(self._remove_dead)
+                started = await asyncio.gather(
+                    *(asyncio.to_thread(self._start_slot) for _ in range(self.size)), return_exceptions=True
+                )
+                slots = [s for s in started if isinstance(s, _Slot)]
+                errors = [e for e in started if not isinstance(e, _Slot)]
+                for e in errors:
+                    if not isinstance(e, Exception):
+                        raise e  # a cancellation: the pool is closing
+                if self._closed or gen != self._gen:
+                    for slot in slots:
+                        self._retire(slot)
+                    return
+                if errors and not await asyncio.to_thread(self.engine.probe):
+                    for slot in slots:
+                        self._retire(slot)
+                    continue  # gone again: the same outage goes on
+                if not slots:
+                    self._idle.fail(
+                        SandboxError(f"the Docker engine is back but no pool container starts: {errors[0]}")
+                    )
+                    self.engine.restored("but no sandbox container starts")
+                    return
+                for slot in slots:
+                    self._idle.put(slot)
+                self._alive = len(slots)
+                self.engine.restored(f"rebuilt {len(slots)} sandbox container(s)")
+                return
+        except asyncio.CancelledError:
+            return  # the pool is closing; __aexit__ removes what is left
 
     async def _replace(self, slot: _Slot) -> None:
+        """Never raises: a failure here is the engine's (recovery takes over) or a lost container."""
         self.recycled += 1
-        await asyncio.to_thread(self._remove, slot.cid)
-        if self._closed:
-            return
+        try:
+            await asyncio.to_thread(self._remove, slot.cid)
+        except ENGINE_ERRORS as exc:
+            self._dead.add(slot.cid)
+            if not await asyncio.to_thread(self.engine.probe):
+                self._engine_lost(f"removing a container failed: {type(exc).__name__}")
+                return
+        if self._closed or slot.gen != self._gen:
+            return  # closing, or an outage began meanwhile: the recovery starts a full set
         for attempt in range(3):
             try:
                 fresh = await asyncio.to_thread(self._start_slot)
             except SandboxError as exc:
+                if not await asyncio.to_thread(self.engine.probe):
+                    self._engine_lost(f"starting a container failed: {exc}")
+                    return
                 if attempt < 2:
                     await asyncio.sleep(0.5)
                     continue
+                if slot.gen != self._gen:
+                    return
                 self._alive -= 1
                 log.warning("the pool lost a container: %s (%d left)", exc, self._alive)
                 if self._alive <= 0:
                     self._idle.fail(
                         SandboxError(f"every pool container failed to restart; last error: {exc}")
                     )
+                return
+            if self._closed or fresh.gen != self._gen:
+                self._retire(fresh)
                 return
             self._idle.put(fresh)
             return
@@ -309,21 +480,33 @@ class PoolSandbox:
 
     async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
         lim = limits or self.default_limits
+        if self._closed:
+            raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
         if _container_key(lim) != _container_key(self.default_limits):
             return await self._run_fresh(program, lim)
         slot = await self._idle.get(current_priority())
         healthy = False
         try:
-            result, healthy = await asyncio.to_thread(self._run_on, slot, program, lim)
+            result, healthy, lost = await asyncio.to_thread(self._run_on, slot, program, lim)
+            if lost:
+                # the stream broke or the backstop fired: was it the program, or the engine?
+                if slot.gen == self._gen and not await asyncio.to_thread(self.engine.probe):
+                    self._engine_lost("a running job lost its container")
+                if slot.gen != self._gen:
+                    result = infra_result(
+                        "the Docker engine became unreachable while the program ran", backend=self.name
+                    )
+                elif result.status is Status.SANDBOX_ERROR:
+                    self.engine.note_incident()  # the container died under the job
             return result
         finally:
             slot.jobs += 1
-            if healthy and slot.jobs < self.recycle_after and not self._closed:
+            if slot.gen != self._gen:
+                self._retire(slot)
+            elif healthy and slot.jobs < self.recycle_after and not self._closed:
                 self._idle.put(slot)
             else:
-                task = asyncio.create_task(self._replace(slot))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                self._spawn(self._replace(slot))
 
     async def _run_fresh(self, program: Program, limits: Limits) -> ExecutionResult:
         if self._fresh is None:
@@ -331,7 +514,8 @@ class PoolSandbox:
             await self._fresh.__aenter__()
         return await self._fresh.run(program, limits)
 
-    def _run_on(self, slot: _Slot, program: Program, limits: Limits) -> tuple[ExecutionResult, bool]:
+    def _run_on(self, slot: _Slot, program: Program, limits: Limits) -> tuple[ExecutionResult, bool, bool]:
+        """(result, container still healthy, stream lost or backstop hit)."""
         nonce = new_nonce()
         job = {
             "nonce": nonce,
@@ -343,9 +527,11 @@ class PoolSandbox:
         t0 = time.monotonic()
         try:
             slot.sock.sendall(json.dumps(job).encode() + b"\n")
-            raw = slot.read_until(f"{RESULT_MARK} {nonce} ".encode(), t0 + limits.wall_seconds + HOST_GRACE_S)
+            raw = slot.read_until(
+                f"{RESULT_MARK} {nonce} ".encode(), t0 + limits.wall_seconds + HOST_GRACE_S, self._stopping
+            )
         except (OSError, ConnectionError) as exc:
-            return infra_result(f"lost the pool container's stream: {exc}", backend=self.name), False
+            return infra_result(f"lost the pool container's stream: {exc}", backend=self.name), False, True
         wall = time.monotonic() - t0
         if raw is None:
             return (
@@ -356,15 +542,18 @@ class PoolSandbox:
                     wall_s=wall,
                 ),
                 False,
+                True,
             )
         text = raw.decode("utf-8", "replace")
         result = parse_sealed_result(text, nonce, backend=self.name, wall_s=wall)
         if result is None:
-            return infra_result(
-                "the pool agent's result was unreadable", backend=self.name, wall_s=wall
-            ), False
+            return (
+                infra_result("the pool agent's result was unreadable", backend=self.name, wall_s=wall),
+                False,
+                False,
+            )
         anomalies = _anomalies(text, nonce)
-        return result, not anomalies and result.status is not Status.SANDBOX_ERROR
+        return result, not anomalies and result.status is not Status.SANDBOX_ERROR, False
 
 
 def _anomalies(text: str, nonce: str) -> list[Any]:
