@@ -52,7 +52,7 @@ from gapforge.errors import (
 )
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
 from gapforge.generators.extract import parse_review
-from gapforge.generators.solver import Draft, draft, judge, repair_chain
+from gapforge.generators.solver import SANDBOX_RETRIES, Draft, draft, judge, repair_chain
 from gapforge.llm import ChatModel, Completion, complete_json
 from gapforge.models import Attempt, Message, Problem, TokenUsage, Verdict
 from gapforge.prompts import load as load_prompt
@@ -637,7 +637,12 @@ class Generator:
         """max(rollout floor, 4x the reference's CPU time on one run), within the sandbox budget.
         A reference that does not pass still gets the floor: validity will reject the draft."""
         floor = self.cfg.sandbox.rollout_cpu_floor_s
-        probe = await self.sandbox.run(problem.program(problem.reference_solution), self.limits)
+        program = problem.program(problem.reference_solution)
+        probe = await self.sandbox.run(program, self.limits)
+        for _ in range(SANDBOX_RETRIES):  # an infrastructure hiccup is retried, as for rollouts
+            if probe.status is not Status.SANDBOX_ERROR:
+                break
+            probe = await self.sandbox.run(program, self.limits)
         if probe.status is Status.SANDBOX_ERROR:
             raise SeedAborted(f"sandbox failed running the reference solution: {probe.message}")
         return self.limits.scaled_to_reference(probe.cpu_s if probe.passed else 0.0, floor=floor)
