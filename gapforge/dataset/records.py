@@ -54,7 +54,19 @@ class TextRecord(BaseModel):
     text: str
 
 
-class CallRecord(BaseModel):
+class _RoundScoped(BaseModel):
+    """What every record of one round of one seed starts with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    epoch: int  # which process run of this run dir wrote it (resume bookkeeping)
+    seed_id: str
+    round: int
+
+
+class CallRecord(_RoundScoped):
     """One model call as it happened: the exact messages sent, the raw answer, what it cost.
 
     Written the moment the answer arrives (or the call fails after its retries), whether or not the
@@ -63,13 +75,6 @@ class CallRecord(BaseModel):
     never shown to anyone.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    schema_version: int = SCHEMA_VERSION
-    run_id: str
-    epoch: int
-    seed_id: str
-    round: int
     call_id: str
     role: str  # challenger | weak | strong | reviewer
     purpose: str  # challenge | solve | repair | review
@@ -140,16 +145,9 @@ class ValiditySummary(BaseModel):
     cpu_limit_s: float | None = None
 
 
-class RoundRecord(BaseModel):
+class RoundRecord(_RoundScoped):
     """One challenger draft and what became of it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    schema_version: int = SCHEMA_VERSION
-    run_id: str
-    epoch: int  # which process run of this run dir wrote it (resume bookkeeping)
-    seed_id: str
-    round: int
     verdict: Verdict
     reason: str
     problem: Problem | None = None  # None when the draft could not be parsed
@@ -171,16 +169,9 @@ class RoundRecord(BaseModel):
     provenance: Provenance
 
 
-class AttemptRecord(BaseModel):
+class AttemptRecord(_RoundScoped):
     """One solver rollout or repair turn, with the sandbox's verdict and error output."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    schema_version: int = SCHEMA_VERSION
-    run_id: str
-    epoch: int
-    seed_id: str
-    round: int
     attempt: Attempt
     parent_sample: int | None = None  # for repair turns: the rollout being repaired
     prompt: tuple[MessageRef, ...] = ()  # the exact messages the solver was sent (texts.jsonl)
