@@ -135,6 +135,25 @@ def test_fractional_cpu_budget_stops_a_loop_well_before_a_whole_second(
     assert ok.status is Status.PASSED, ok
 
 
+def test_cpu_budget_is_the_candidates_not_the_harness_startup(
+    execute: Callable[..., ExecutionResult],
+) -> None:
+    # a fresh interpreter spends ~0.2-0.4 s of CPU loading pytest and hypothesis, a fork of the warm
+    # agent ~0: neither may eat into the program's budget, or the two backends (and a loaded machine)
+    # would judge the same mutant differently. 0.2 s of work fits a 0.3 s budget on both.
+    sol = (
+        "import time\n"
+        "def burn():\n"
+        "    t0 = time.process_time()\n"
+        "    while time.process_time() - t0 < 0.2:\n"
+        "        pass\n"
+        "    return True\n"
+    )
+    r = execute(sol, fn_test("assert burn()"), FRACTION)
+    assert r.status is Status.PASSED, r
+    assert 0.15 <= r.cpu_s < 0.3, r  # the program's time, without the harness's own startup
+
+
 def test_fractional_cpu_budget_counts_forked_children(execute: Callable[..., ExecutionResult]) -> None:
     # the candidate idles while two forked children burn the CPU: the group's time is what counts
     sol = """

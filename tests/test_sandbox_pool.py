@@ -99,6 +99,33 @@ def test_clean_jobs_reuse_the_container_and_stay_clean(run: Callable[..., Any]) 
     assert recycled == 0, "jobs that clean up after themselves must not cost a new container"
 
 
+def test_a_hypothesis_test_does_not_cost_a_new_container(run: Callable[..., Any]) -> None:
+    # hypothesis keeps its storage dir where it was imported (the agent's cwd) and caches the
+    # constants it finds in the code under test there. That is the harness's doing, not the
+    # candidate's: no recycling, no residue.
+    prop = Program(
+        solution="def biggest(xs):\n    return max(xs) if len(xs) < 12345 else sorted(xs)[-1]\n",
+        tests=(
+            "from hypothesis import given, strategies as st\nfrom solution import biggest\n\n"
+            "@given(st.lists(st.integers(), min_size=1))\ndef test_max(xs):\n    assert biggest(xs) == max(xs)\n"
+        ),
+    )
+    probe = Program(
+        solution="import os\ndef tmp():\n    return [n for n in os.listdir('/tmp') if not n.startswith('work-')]\n",
+        tests="from solution import tmp\n\ndef test_tmp():\n    assert tmp() == []\n",
+    )
+
+    async def go() -> tuple[list[Any], int]:
+        async with PoolSandbox(size=1, run_id=RUN_ID) as pool:
+            results = [await pool.run(prop) for _ in range(3)]
+            results.append(await pool.run(probe))
+            return results, pool.recycled
+
+    results, recycled = run(go())
+    assert [r.status for r in results] == [Status.PASSED] * 4, results
+    assert recycled == 0, "a property test must not cost a new container"
+
+
 def test_container_is_recycled_after_n_jobs(run: Callable[..., Any]) -> None:
     ok = Program(
         solution="def f():\n    return 1\n",

@@ -35,6 +35,9 @@ import time
 RESULT_MARK = "@@GAPFORGE-RESULT@@"
 REPORT_CAP = 4_000_000  # bytes of worker reports we accept before calling it tampering
 MESSAGE_CAP = 2000
+# CPU a test worker may spend loading pytest and hypothesis before the candidate's budget starts
+# (a fresh interpreter in a cold container takes ~0.2-0.4 s; a fork of the warm agent ~0)
+STARTUP_GRACE_S = 1.0
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -160,8 +163,8 @@ class ChildOutcome:
         self.reason = ""  # "", "wall", "output", "report"
 
 
-def _child_limits(limits):
-    cpu = float(limits["cpu_seconds"])
+def _child_limits(limits, startup_grace=0.0):
+    cpu = float(limits["cpu_seconds"]) + startup_grace
     fsize = int(limits["disk_mb"]) * 1024 * 1024
     data_limit = limits.get("rlimit_data_mb")
 
@@ -234,15 +237,19 @@ def _spawn_fork(target, env, cwd, apply_limits, keep_fd):
     return pid, in_w, out_r, err_r
 
 
-def run_child(spawn, limits, stdin_bytes, budget, deadline, report_fd=None):
+def run_child(spawn, limits, stdin_bytes, budget, deadline, report_fd=None, startup_grace=0.0):
     """Run one untrusted child, draining its pipes while it runs; never buffer more than budget.
 
     ``spawn(apply_limits)`` starts the child and returns (pid, stdin_w, stdout_r, stderr_r).
     ``budget`` is a one-element list: the output bytes still allowed in this execution.
+    ``startup_grace`` > 0: the child is the harness's own test worker, which loads pytest and
+    hypothesis before any candidate code and then reports ``ready`` with the CPU time that took.
+    That time is the harness's, not the candidate's: the CPU budget starts after it (up to the
+    grace), so a fresh interpreter and a forked warm one judge a program alike.
     """
     out = ChildOutcome()
     start = time.monotonic()
-    pid, in_fd, out_fd, err_fd = spawn(_child_limits(limits))
+    pid, in_fd, out_fd, err_fd = spawn(_child_limits(limits, startup_grace))
     sel = selectors.DefaultSelector()
     bufs = {out_fd: bytearray(), err_fd: bytearray()}
     for fd in (out_fd, err_fd):
@@ -273,7 +280,8 @@ def run_child(spawn, limits, stdin_bytes, budget, deadline, report_fd=None):
     # RLIMIT_CPU counts whole seconds; a fractional budget (e.g. 0.25 s for mutants) is enforced here
     # by watching the child's CPU time. The rlimit stays as the backstop for everything it forks.
     cpu_budget = float(limits["cpu_seconds"])
-    watch_cpu = cpu_budget < int(cpu_budget + 0.999)
+    watch_cpu = startup_grace > 0 or cpu_budget < int(cpu_budget + 0.999)
+    baseline = None if startup_grace > 0 else 0.0  # the harness's own startup CPU, once reported
     next_cpu_check = start
     while True:
         now = time.monotonic()
@@ -283,7 +291,7 @@ def run_child(spawn, limits, stdin_bytes, budget, deadline, report_fd=None):
             break
         if watch_cpu and now >= next_cpu_check:
             next_cpu_check = now + 0.01
-            if _cpu_seconds(pid) >= cpu_budget:
+            if _cpu_seconds(pid) >= cpu_budget + (startup_grace if baseline is None else baseline):
                 out.reason = "cpu"
                 kill_group()
                 break
@@ -321,6 +329,8 @@ def run_child(spawn, limits, stdin_bytes, budget, deadline, report_fd=None):
                 continue
             if key.data == "report":
                 bufs[fd] += chunk
+                if baseline is None and b"\n" in bufs[fd]:
+                    baseline = _ready_cpu(bytes(bufs[fd][: bufs[fd].index(b"\n")]), startup_grace)
                 if len(bufs[fd]) > REPORT_CAP:
                     out.reason = "report"
                     kill_group()
@@ -358,12 +368,27 @@ def run_child(spawn, limits, stdin_bytes, budget, deadline, report_fd=None):
         except OSError:
             pass
     out.wall_s = time.monotonic() - start
-    out.cpu_s = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
+    if baseline is None and report_fd is not None and b"\n" in out.report:
+        baseline = _ready_cpu(out.report[: out.report.index(b"\n")], startup_grace)
+    total = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
+    out.cpu_s = max(0.0, total - (baseline or 0.0))
     if os.WIFEXITED(status):
         out.exit_code = os.WEXITSTATUS(status)
     elif os.WIFSIGNALED(status):
         out.term_signal = os.WTERMSIG(status)
     return out
+
+
+def _ready_cpu(first_line, grace):
+    """The startup CPU a worker reported in its first report line (trusted: it is written before
+    any candidate code runs), at most ``grace``; 0 when the first line is anything else."""
+    try:
+        msg = json.loads(first_line)
+        if msg.get("event") == "ready":
+            return min(max(0.0, float(msg["cpu"])), grace)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return 0.0
 
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -540,7 +565,7 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
                 os.close(wfd)
 
     oom_before = _oom_kills()
-    out = run_child(spawn, limits, b"", budget, deadline, report_fd=rfd)
+    out = run_child(spawn, limits, b"", budget, deadline, report_fd=rfd, startup_grace=STARTUP_GRACE_S)
     killed = classify_kill(out, limits, oom_before)
 
     records = {}
@@ -995,6 +1020,13 @@ def worker(work, test_name, fd, fast=False):
     time.tzset()  # a forked worker inherits the agent's zone; the env says UTC
     from hypothesis import HealthCheck, settings
 
+    try:  # hypothesis fixed its storage dir at import (the agent's cwd, /tmp): keep it in the work dir
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(os.path.join(work, ".hypothesis"))
+    except ImportError:  # pragma: no cover - older hypothesis reads the cwd lazily
+        pass
+
     # determinism: fixed seeds, no example database, nothing that depends on the clock
     settings.register_profile(
         "gapforge",
@@ -1006,6 +1038,9 @@ def worker(work, test_name, fd, fast=False):
     )
     settings.load_profile("gapforge")
     if fast:
+        from _pytest.assertion.rewrite import rewrite_asserts  # noqa: F401  (loaded before "ready")
+
+        send({"event": "ready", "cpu": time.process_time()})
         run_plain_tests(work, test_name, send)
         sys.stdout.flush()
         os._exit(0)
@@ -1020,6 +1055,10 @@ def worker(work, test_name, fd, fast=False):
                 exc = call.excinfo.value
                 report._gapforge_error = not isinstance(exc, (AssertionError, pytest.fail.Exception))
                 report._gapforge_msg = "%s: %s" % (type(exc).__name__, str(exc))
+
+        def pytest_sessionstart(self, session):
+            # pytest is configured; nothing of the candidate's has been imported yet
+            send({"event": "ready", "cpu": time.process_time()})
 
         def pytest_collectreport(self, report):
             if report.failed:
