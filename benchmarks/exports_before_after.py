@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import gapforge
 from gapforge.dataset.export import export
 from gapforge.dataset.publish import read_published
-from gapforge.generators.extract import extract_code
+from gapforge.extract import extract_code
 from gapforge.reward import SandboxRewarder, openrlhf_reward_func, reward_func, set_default_rewarder
 
 FENCE = "`" * 3

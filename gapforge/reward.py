@@ -48,7 +48,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from gapforge.errors import ConfigError, RewardsUnmeasured, SandboxError
-from gapforge.generators.extract import extract_code
+from gapforge.extract import extract_code
 from gapforge.sandbox import BACKENDS, ExecutionResult, Kind, Limits, Program, Sandbox, open_sandbox
 from gapforge.sandbox.slots import HostSlots
 

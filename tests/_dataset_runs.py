@@ -42,7 +42,7 @@ from gapforge.dataset.records import (
     utcnow,
 )
 from gapforge.dataset.store import RunStore
-from gapforge.generators.extract import extract_code
+from gapforge.extract import extract_code
 from gapforge.models import Attempt, Example, Message, Problem, TokenUsage, Verdict
 from gapforge.prompts import prompt_hashes, repair_message, solver_messages, text_id
 from gapforge.prompts.feedback import solver_feedback

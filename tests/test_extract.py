@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gapforge.errors import MalformedOutput
-from gapforge.generators.extract import Review, extract_code, parse_problem, parse_review
+from gapforge.extract import Review, extract_code, parse_problem, parse_review
 from gapforge.llm import raw_text
 from gapforge.models import Problem
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gapforge.dataset.records import Seed
-from gapforge.generators.extract import parse_problem
+from gapforge.extract import parse_problem
 from gapforge.llm import ChatModel, complete_json
 from gapforge.models import Message, Problem, Verdict
 from gapforge.prompts import load

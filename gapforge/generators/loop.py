@@ -50,8 +50,8 @@ from gapforge.errors import (
     RunStoreError,
     SandboxError,
 )
+from gapforge.extract import parse_review
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
-from gapforge.generators.extract import parse_review
 from gapforge.generators.solver import SANDBOX_RETRIES, Draft, draft, judge, repair_chain
 from gapforge.llm import ChatModel, Completion, complete_json
 from gapforge.models import Attempt, Message, Problem, TokenUsage, Verdict

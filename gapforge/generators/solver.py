@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gapforge.errors import ModelError, SandboxError
-from gapforge.generators.extract import extract_code
+from gapforge.extract import extract_code
 from gapforge.llm import ChatModel
 from gapforge.models import Attempt, Message, Problem, TokenUsage
 from gapforge.prompts import repair_message, solver_messages

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gapforge.llm import malformed
+from gapforge.errors import MalformedOutput
 from gapforge.models import Example, Problem
 
 _PY_LANGS = frozenset({"python", "py", "python3", "py3", "python2", "ipython3", "sage"})
@@ -270,7 +270,9 @@ def parse_problem(text: str) -> Problem:
     try:
         return Problem.model_validate(_normalize_problem(obj))
     except ValidationError as exc:
-        raise malformed(f"the problem JSON is not a valid problem: {_describe(exc)}", text) from None
+        raise MalformedOutput(
+            f"the problem JSON is not a valid problem: {_describe(exc)}", raw=text
+        ) from None
 
 
 def parse_review(text: str) -> Review:
@@ -282,13 +284,13 @@ def parse_review(text: str) -> Review:
     try:
         return Review.model_validate(data)
     except ValidationError as exc:
-        raise malformed(f"the review JSON is not a valid review: {_describe(exc)}", text) from None
+        raise MalformedOutput(f"the review JSON is not a valid review: {_describe(exc)}", raw=text) from None
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
     body = _strip_think(text).strip()
     if not body:
-        raise malformed(f"the reply is empty; expected a JSON {what} object", text)
+        raise MalformedOutput(f"the reply is empty; expected a JSON {what} object", raw=text)
     candidates = [
         b.code
         for b in _fenced_blocks(body)
@@ -306,7 +308,9 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
             err = f"expected a JSON object, got a JSON {type(obj).__name__}"
         first_error = first_error or err
     reason = first_error or "no JSON object in the reply"
-    raise malformed(f"{reason}; expected one JSON {what} object (reply starts: {_excerpt(body)})", text)
+    raise MalformedOutput(
+        f"{reason}; expected one JSON {what} object (reply starts: {_excerpt(body)})", raw=text
+    )
 
 
 def _decode(text: str) -> tuple[object | None, str | None]:
