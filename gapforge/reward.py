@@ -51,6 +51,7 @@ from gapforge.errors import ConfigError, RewardsUnmeasured, SandboxError
 from gapforge.extract import extract_code
 from gapforge.sandbox import BACKENDS, ExecutionResult, Kind, Limits, Program, Sandbox, open_sandbox
 from gapforge.sandbox.slots import HostSlots
+from gapforge.verifiers.budgets import judging_limits
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +379,7 @@ class SandboxRewarder:
             if code is None:
                 programs.append(None)
                 continue
-            limits = self.limits.for_rollouts(task.reference_cpu_s, task.cpu_limit_s)
+            limits = judging_limits(self.limits, task.reference_cpu_s, task.cpu_limit_s)
             programs.append((Program(kind=task.kind, solution=code, tests=task.tests), limits))
         unique: dict[tuple[str, str], tuple[Program, Limits]] = {}
         for item in programs:

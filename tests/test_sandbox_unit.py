@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from gapforge.sandbox import ExecutionResult, Limits, Program, Status, TestRecord
 from gapforge.sandbox.job import HARNESS_PATH, parse_sealed_result
+from gapforge.verifiers.budgets import judging_limits, mutant_limits, rollout_limits
 
 
 def load_harness() -> ModuleType:
@@ -95,27 +96,33 @@ def test_status_vocabulary_is_exact() -> None:
     assert Status.SANDBOX_ERROR.is_infrastructure and not Status.FAILED.is_infrastructure
 
 
-def test_limits_are_validated_and_scaled() -> None:
+def test_limits_are_validated() -> None:
     with pytest.raises(ValidationError):
         Limits(cpu_seconds=0)
     with pytest.raises(ValidationError):
         Limits(memory_mb=1)
+
+
+def test_cpu_budgets_scale_with_the_reference() -> None:
     base = Limits(cpu_seconds=10)
-    assert base.scaled_to_reference(0.1).cpu_seconds == 4.0
-    assert base.scaled_to_reference(2.0).cpu_seconds == 8.0
-    assert base.scaled_to_reference(5.0).cpu_seconds == 10.0
-    assert base.scaled_to_reference(0.1, floor=1.0).cpu_seconds == 1.0
+    assert rollout_limits(base, 0.1, floor=1.0).cpu_seconds == 1.0
+    assert rollout_limits(base, 2.0, floor=1.0).cpu_seconds == 8.0
+    assert rollout_limits(base, 5.0, floor=1.0).cpu_seconds == 10.0  # never above the run's budget
+    assert rollout_limits(base, 0.0, floor=1.0).cpu_seconds == 1.0  # a failing reference: the floor
+    assert mutant_limits(base, 0.01).cpu_seconds == 0.25
+    assert mutant_limits(base, 0.5).cpu_seconds == 2.0
+    assert rollout_limits(base, 4.0, floor=1.0).wall_seconds >= 3 * 10.0  # wall backstop follows
 
 
-def test_rollout_limits_prefer_the_recorded_cpu_limit() -> None:
+def test_judging_limits_prefer_the_recorded_cpu_limit() -> None:
     base = Limits(cpu_seconds=10, wall_seconds=30)
-    assert base.for_rollouts(0.01, 1.0).cpu_seconds == 1.0  # what the pass rates were measured under
+    assert judging_limits(base, 0.01, 1.0).cpu_seconds == 1.0  # what the pass rates were measured under
     assert (
-        base.for_rollouts(0.01, 20.0).model_dump()
+        judging_limits(base, 0.01, 20.0).model_dump()
         == base.model_copy(update={"cpu_seconds": 20.0, "wall_seconds": 60.0}).model_dump()
     )  # never capped below the recorded limit: the reward must match generation
-    assert base.for_rollouts(0.01, None).cpu_seconds == 4.0  # datasets without the column: the old rule
-    assert base.for_rollouts(None, None) == base
+    assert judging_limits(base, 0.01, None).cpu_seconds == 4.0  # datasets without the column: the old rule
+    assert judging_limits(base, None, None) == base
 
 
 def test_program_identity_is_content() -> None:

@@ -21,6 +21,7 @@ from _problems import (
 from gapforge.errors import ConfigError, SandboxError
 from gapforge.sandbox import Limits, Status
 from gapforge.verifiers import ValidityCheck, ValidityReport, check_validity, trivial_solutions
+from gapforge.verifiers.budgets import rollout_limits
 
 FAST = Limits(cpu_seconds=4, wall_seconds=20)
 
@@ -39,10 +40,10 @@ def test_good_function_problem_is_valid(run: Any, local_sandbox: Any) -> None:
     assert report.mutation.score >= 0.7
     assert report.flaky_tests == ()
     assert report.trivial_passed == ()
-    # the loop scales solver limits from the reference's CPU time (EvalPlus: max(4 s, 4x))
+    # the loop scales solver limits from the reference's CPU time (max(floor, 4x))
     assert report.reference_cpu_s is not None
-    assert 0 < report.reference_cpu_s < 4
-    assert Limits().scaled_to_reference(report.reference_cpu_s).cpu_seconds == 4.0
+    assert 0 < report.reference_cpu_s < 0.25
+    assert rollout_limits(Limits(), report.reference_cpu_s, floor=1.0).cpu_seconds == 1.0
 
 
 def test_wrong_reference_names_the_failing_test(run: Any, local_sandbox: Any) -> None:

@@ -27,6 +27,7 @@ from gapforge.dataset.tables import attempt_record_from_row, is_run_dir, load_ru
 from gapforge.errors import ConfigError, RunStoreError, SandboxError
 from gapforge.models import Attempt
 from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, open_sandbox
+from gapforge.verifiers.budgets import judging_limits
 from gapforge.verifiers.gates import Gate, RolloutScore, make_gate
 
 RETRIES = 2
@@ -202,7 +203,7 @@ async def _check(
         who = {"role": a.role, "sample": a.sample, "turn": a.turn} if a is not None else {}
         drifts.append(Drift(kind=kind, problem_id=rec.problem_id, title=p.title, detail=detail, **who, **kw))
 
-    solver_limits = base.for_rollouts(rec.validity.reference_cpu_s, rec.validity.cpu_limit_s)
+    solver_limits = judging_limits(base, rec.validity.reference_cpu_s, rec.validity.cpu_limit_s)
     rerun = [a for a in attempts if a.measured and a.code is not None]
     ref_result, *fresh = await asyncio.gather(
         _run(sandbox, p.program(p.reference_solution), base),

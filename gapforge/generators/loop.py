@@ -61,6 +61,7 @@ from gapforge.prompts.feedback import analyst_detail
 from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, priority
 from gapforge.sandbox.engine import EngineWatch, find_engine
 from gapforge.verifiers import check_static, check_validity
+from gapforge.verifiers.budgets import rollout_limits
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
 
 RAW_CAP = 20_000
@@ -645,7 +646,7 @@ class Generator:
             probe = await self.sandbox.run(program, self.limits)
         if probe.status is Status.SANDBOX_ERROR:
             raise SeedAborted(f"sandbox failed running the reference solution: {probe.message}")
-        return self.limits.scaled_to_reference(probe.cpu_s if probe.passed else 0.0, floor=floor)
+        return rollout_limits(self.limits, probe.cpu_s if probe.passed else 0.0, floor=floor)
 
     async def _repairs(
         self,

@@ -27,7 +27,7 @@ BACKENDS: tuple[str, ...] = ("pool", "docker", "local")
 
 
 def open_sandbox(
-    backend: str = "docker",
+    backend: str = "pool",
     *,
     limits: Limits | None = None,
     max_concurrency: int | None = None,

@@ -37,12 +37,6 @@ class Status(StrEnum):
 Kind = Literal["function", "stdio"]
 
 
-# EvalPlus's floor for its wall-clock limits, and gapforge's rollout floor before it recorded the
-# CPU limit with each problem. Runs now choose theirs (sandbox.rollout_cpu_floor_s, default 1 s):
-# gapforge limits CPU time, which machine load does not inflate the way it inflates wall time.
-LEGACY_ROLLOUT_FLOOR_S = 4.0
-
-
 # Which executions go first when every sandbox slot is busy: higher first, then in arrival order.
 # A context variable, so callers mark a whole phase (``with priority(1): ...``) without threading a
 # parameter through every layer; tasks started inside inherit it. The warm pool honours it.
@@ -81,25 +75,11 @@ class Limits(BaseModel):
     disk_mb: int = Field(default=64, ge=1, le=65536)
     cpus: float = Field(default=1.0, gt=0, le=64)
 
-    def scaled_to_reference(
-        self, reference_cpu_s: float, factor: float = 4.0, floor: float = LEGACY_ROLLOUT_FLOOR_S
-    ) -> Limits:
-        """EvalPlus-style limits: max(floor, factor x reference time), never above this budget."""
-        return self.with_cpu(min(self.cpu_seconds, max(floor, factor * reference_cpu_s)))
-
     def with_cpu(self, cpu_seconds: float) -> Limits:
         """This budget with another CPU limit (and a wall backstop at least 3x it)."""
         return self.model_copy(
             update={"cpu_seconds": cpu_seconds, "wall_seconds": max(self.wall_seconds, 3 * cpu_seconds)}
         )
-
-    def for_rollouts(self, reference_cpu_s: float | None, cpu_limit_s: float | None = None) -> Limits:
-        """The budget a solver rollout of a problem gets: the CPU limit recorded with the problem
-        when there is one (what its pass rates were measured under), else the EvalPlus rule with
-        the 4 s floor that datasets without a recorded limit were generated with."""
-        if cpu_limit_s:
-            return self.with_cpu(cpu_limit_s)
-        return self.scaled_to_reference(reference_cpu_s) if reference_cpu_s else self
 
 
 class Program(BaseModel):

@@ -24,6 +24,7 @@ from gapforge.errors import ConfigError, SandboxError
 from gapforge.models import Problem
 from gapforge.sandbox.base import ExecutionResult, Limits, Sandbox, Status
 from gapforge.sandbox.determinism import repeat_run
+from gapforge.verifiers.budgets import mutant_limits
 from gapforge.verifiers.mutation import MutationReport, mutation_score
 
 
@@ -32,9 +33,6 @@ class ValidityCheck(StrEnum):
     DETERMINISTIC = "deterministic"
     TRIVIAL = "trivial"
     MUTATION = "mutation"
-
-
-MUTANT_CPU_FLOOR_S = 0.25
 
 
 class ValidityReport(BaseModel):
@@ -112,7 +110,7 @@ async def check_validity(
     """Run the validity checks on ``problem``; see the module docstring for the order.
 
     ``limits`` is the budget for the reference runs (default: ``Limits()``); trivial programs and
-    mutants run under it scaled to the reference's CPU time (``Limits.scaled_to_reference``).
+    mutants run under it scaled to the reference's CPU time (:func:`gapforge.verifiers.budgets.mutant_limits`).
     Raises SandboxError when the sandbox failed (never a verdict on the problem).
     """
     if runs < 1:
@@ -154,11 +152,7 @@ async def check_validity(
             reference_cpu_s=cpu,
         )
 
-    # Trivial programs and mutants only need to be told apart from the reference: 4x its CPU time
-    # with a 0.25 s floor (not EvalPlus's 4 s, which stays for solver rollouts; the harness enforces
-    # fractions of a second) keeps looping mutants cheap, and a mutant that times out counts as
-    # killed either way.
-    scaled = base.scaled_to_reference(cpu, floor=MUTANT_CPU_FLOOR_S)
+    scaled = mutant_limits(base, cpu)  # see gapforge.verifiers.budgets
     trivials = trivial_solutions(problem)
     results = await asyncio.gather(*(sandbox.run(problem.program(t.source), scaled) for t in trivials))
     for t, r in zip(trivials, results, strict=True):
