@@ -46,6 +46,23 @@ def test_prompts_sit_below_generators_and_dataset() -> None:
     )
 
 
+def test_only_the_cli_sits_above_the_optimizer() -> None:
+    """The optimizer drives the loop; nothing the loop (or anything else below the CLI) is made of
+    may import it back."""
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in ("optimize", "cli.py"):
+            continue
+        out += [
+            f"gapforge/{rel} imports {name}"
+            for name in imports_of(path)
+            if name.startswith("gapforge.optimize")
+        ]
+    assert out == []
+    assert offenders("optimize", ("gapforge.cli", "gapforge.distributed", "gapforge.demo")) == []
+
+
 def test_the_check_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "m.py"
     bad.write_text("def f():\n    from gapforge.generators.solver import draft\n")
