@@ -27,7 +27,7 @@ from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status,
 
 if TYPE_CHECKING:
     from gapforge.config import RunConfig
-    from gapforge.generators.policy import Policy
+    from gapforge.optimize import Policy
 
 app = typer.Typer(
     name="gapforge",
@@ -408,7 +408,7 @@ def generate(
 def _load_policy(path: Path | None) -> Policy | None:
     if path is None:
         return None
-    from gapforge.generators.policy import load_policy
+    from gapforge.optimize import load_policy
 
     return load_policy(path)
 
@@ -452,9 +452,9 @@ def optimize(
     from rich.markup import escape
 
     from gapforge.config import load_config, validate_environment
-    from gapforge.generators.optimizer import BEST_FILE, OptimizerSettings, meta_role, split_seeds
-    from gapforge.generators.optimizer import optimize as run_optimize
     from gapforge.generators.seeds import load_seeds
+    from gapforge.optimize import BEST_FILE, OptimizerSettings, meta_role, split_seeds
+    from gapforge.optimize import optimize as run_optimize
 
     metrics = {"per-round": "per_round", "per-1k-tokens": "per_1k_tokens"}
     if metric not in metrics:

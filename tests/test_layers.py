@@ -21,8 +21,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("verifiers",),
     ("config",),
     ("dataset", "reward", "llm"),
-    ("generators", "optimize", "demo"),
-    ("distributed",),
+    ("generators", "demo"),
+    ("optimize", "distributed"),  # both drive the loop
     ("cli", "cli_progress", "__main__"),
 )
 RANK = {name: level for level, names in enumerate(LAYERS) for name in names}

@@ -30,30 +30,31 @@ from gapforge.demo.meta import (
 )
 from gapforge.demo.server import DemoServer
 from gapforge.errors import RunStoreError
-from gapforge.generators.optimizer import (
+from gapforge.llm import OpenAIChatModel
+from gapforge.models import Verdict, content_hash
+from gapforge.optimize import (
     AUDIT_FILE,
     BEST_FILE,
     AuditEntry,
     AuditLog,
     Optimizer,
     OptimizerSettings,
+    Policy,
     accept_child,
     boltzmann_probabilities,
     boltzmann_select,
     check_proposal,
-    editor_messages,
+    diff_policies,
     frozen_core_hash,
+    load_policy,
     optimize,
-    parse_proposal,
     rebuild_population,
-    score_of,
+    save_policy,
     screen_rule,
     split_seeds,
-    training_digest,
 )
-from gapforge.generators.policy import Policy, diff_policies, load_policy, save_policy
-from gapforge.llm import OpenAIChatModel
-from gapforge.models import Verdict, content_hash
+from gapforge.optimize.roles import editor_messages, parse_proposal, training_digest
+from gapforge.optimize.selection import score_of
 from gapforge.verifiers.gates import ProseGate, RolloutScore
 
 CFG = demo_config("http://127.0.0.1:9/v1")

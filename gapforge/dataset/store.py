@@ -80,7 +80,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write_json(path: Path, data: Any) -> None:
+def atomic_write_json(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as indented JSON, all or nothing: a crash leaves the old file
+    or the new one, never half of either. Raises OSError; callers name the file in their error."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=True)
@@ -88,6 +90,70 @@ def _atomic_write_json(path: Path, data: Any) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     _fsync_dir(path.parent)
+
+
+def lock_directory(root: Path, *, holder: str = "another gapforge process") -> int:
+    """Create ``root`` if needed and take its ``.lock`` for this process alone; returns the lock's
+    file descriptor for :func:`unlock_directory`. A directory another process holds is refused at
+    once (no waiting) with a RunStoreError naming ``holder``."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise _io_error(exc, Path(exc.filename or root), "create the run directory") from exc
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock_fd)
+        raise RunStoreError(f"{root} is in use by {holder}; wait for it or choose another --out") from None
+    return lock_fd
+
+
+def unlock_directory(lock_fd: int) -> None:
+    fcntl.flock(lock_fd, fcntl.LOCK_UN)
+    os.close(lock_fd)
+
+
+@contextlib.contextmanager
+def locked_directory(root: Path, *, holder: str = "another gapforge process") -> Iterator[None]:
+    """:func:`lock_directory` for the length of a ``with`` block."""
+    lock_fd = lock_directory(root, holder=holder)
+    try:
+        yield
+    finally:
+        unlock_directory(lock_fd)
+
+
+def append_line(fd: int, line: bytes, path: Path) -> None:
+    """Append one whole line to ``fd`` (opened with O_APPEND) and fsync it: a crash leaves at most
+    a partial last line, and a failed write (a full disk) is cut back to the last whole line and
+    raised as a RunStoreError naming ``path``."""
+    start = os.fstat(fd).st_size
+    try:
+        view = memoryview(line)
+        while view:  # write() may be partial on some filesystems; the loop ends it
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, start)  # frees what was written; never leaves a torn line behind
+        raise _io_error(exc, path, "append a record to") from exc
+
+
+def append_line_to(path: Path, line: bytes) -> int:
+    """:func:`append_line` for a file written now and then rather than held open (an audit log):
+    a torn tail a crash left is first moved aside as at :meth:`RunStore.open`. Returns the number
+    of bytes moved aside."""
+    try:
+        moved = set_torn_tail_aside(path)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise _io_error(exc, path, "prepare") from exc
+    try:
+        append_line(fd, line, path)
+    finally:
+        os.close(fd)
+    return moved
 
 
 class RunStore:
@@ -106,7 +172,7 @@ class RunStore:
         try:
             for name in TABLES:
                 path = self._path(name)
-                moved = _set_torn_tail_aside(path)
+                moved = set_torn_tail_aside(path)
                 if moved:
                     self.torn[name] = moved
                 self._fds[name] = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -131,18 +197,7 @@ class RunStore:
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise RunStoreError(f"{root} exists and is not a directory; choose another --out")
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            lock_fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise _io_error(exc, Path(exc.filename or root), "create the run directory") from exc
-        try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(lock_fd)
-            raise RunStoreError(
-                f"{root} is in use by another gapforge process; wait for it or choose another --out"
-            ) from None
+        lock_fd = lock_directory(root)
         try:
             try:
                 meta = cls._load_or_create_meta(root, config_hash, config, force_new)
@@ -194,7 +249,7 @@ class RunStore:
             }
         epoch = (meta["epochs"][-1]["epoch"] + 1) if meta["epochs"] else 1
         meta["epochs"].append({"epoch": epoch, "started_at": utcnow(), "gapforge_version": __version__})
-        _atomic_write_json(meta_path, meta)
+        atomic_write_json(meta_path, meta)
         return meta
 
     # ------------------------------------------------------------------ writing
@@ -202,18 +257,7 @@ class RunStore:
     def append(self, table: str, record: BaseModel) -> None:
         """One line, one write, fsync'd: a crash leaves at most a partial last line, and a failed
         write (a full disk) is cut back to the last whole line and raised as a RunStoreError."""
-        line = record.model_dump_json().encode() + b"\n"
-        fd = self._fds[table]
-        start = os.fstat(fd).st_size
-        try:
-            view = memoryview(line)
-            while view:  # write() may be partial on some filesystems; the loop ends it
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, start)  # frees what was written; never leaves a torn line behind
-            raise _io_error(exc, self._path(table), "append a record to") from exc
+        append_line(self._fds[table], record.model_dump_json().encode() + b"\n", self._path(table))
 
     def check_space(self) -> None:
         """Raise RunStoreError (one line, resumable) when the run directory's filesystem has less
@@ -242,7 +286,7 @@ class RunStore:
             {"epoch": epoch, "started_at": utcnow(), "gapforge_version": __version__, "reason": reason}
         )
         try:
-            _atomic_write_json(self.root / "run.json", self.meta)
+            atomic_write_json(self.root / "run.json", self.meta)
         except OSError as exc:
             raise _io_error(exc, self.root / "run.json", "write") from exc
         self.epoch = epoch
@@ -285,11 +329,10 @@ class RunStore:
         self._close_fds()
         self.meta["epochs"][-1]["finished_at"] = utcnow()
         with contextlib.suppress(OSError):
-            _atomic_write_json(self.root / "run.json", self.meta)
+            atomic_write_json(self.root / "run.json", self.meta)
         with contextlib.suppress(OSError):
             (self.root / "run.json.tmp").unlink(missing_ok=True)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-        os.close(self._lock_fd)
+        unlock_directory(self._lock_fd)
         self._lock_fd = -1
 
     def __enter__(self) -> RunStore:
@@ -304,7 +347,7 @@ class RunStore:
         return {s.seed.id for s in read_table(self.root, "seeds", SeedRecord)}
 
 
-def _set_torn_tail_aside(path: Path) -> int:
+def set_torn_tail_aside(path: Path) -> int:
     """Move a partial last line (a crash or a full disk mid-write) to ``<file>.torn`` and cut the
     file back to its last whole line, so the next append starts on a fresh line. Returns the
     number of bytes moved (0 when the file ends cleanly)."""
@@ -352,7 +395,12 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 def read_table(root: str | Path, table: str, model: type[R], *, strict_tail: bool = False) -> list[R]:
     """All records of a table, raw (every epoch). A partial last line (a crash mid-write) is
     dropped; any other unreadable line is corruption and raises RunStoreError naming it."""
-    path = Path(root) / "records" / f"{table}.jsonl"
+    return read_jsonl(Path(root) / "records" / f"{table}.jsonl", model, strict_tail=strict_tail)
+
+
+def read_jsonl(path: Path, model: type[R], *, strict_tail: bool = False) -> list[R]:
+    """Every record of a JSONL file written with :func:`append_line`; the tail rule of
+    :func:`read_table`."""
     rows: list[R] = []
     lines = list(iter_lines(path))
     for i, (no, line) in enumerate(lines):

@@ -1,7 +1,7 @@
 """The demo server's scripted optimizer roles: ``demo-analyzer`` and ``demo-editor``.
 
 Pure functions from a chat request to a completion text, like :mod:`gapforge.demo.script`, so the
-optimizer (:mod:`gapforge.generators.optimizer`) can run offline against real HTTP.
+optimizer (:mod:`gapforge.optimize`) can run offline against real HTTP.
 
 * ``demo-analyzer`` reads the ``Verdict counts:`` line of the optimizer's analysis request and
   writes a root-cause analysis naming the dominant rejection cause (``Dominant cause: too easy``)

@@ -7,6 +7,11 @@ written before messages were recorded).
 The solver prompt is part of the frozen core: no policy or optimizer can change it, and weak and
 strong solvers get exactly the same text, so neither ever learns which one it is. It states the
 limits the solution is judged under, so a timeout is a fair verdict.
+
+The optimizer's analyzer and editor prompts (``optimize_*``) live here too but are not generation
+prompts: :func:`prompt_hashes` leaves them out, so every record's provenance and the optimizer's
+frozen core hash exactly what they did before. Their files carry no trailing newline: the bytes
+of a file are the prompt.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from gapforge.models import Message, Problem
 from gapforge.sandbox.base import Limits
 
 __all__ = [
+    "OPTIMIZE_PROMPT_NAMES",
     "PROMPT_NAMES",
     "limits_text",
     "load",
@@ -37,17 +43,25 @@ PROMPT_NAMES = (
     "repair_user",
     "reviewer_user",
 )
+OPTIMIZE_PROMPT_NAMES = (
+    "optimize_analyzer_system",
+    "optimize_analyzer_user",
+    "optimize_editor_system",
+    "optimize_editor_user",
+)
 
 
 @cache
 def load(name: str) -> str:
-    if name not in PROMPT_NAMES:
-        raise KeyError(f"unknown prompt {name!r}; known: {', '.join(PROMPT_NAMES)}")
+    if name not in PROMPT_NAMES and name not in OPTIMIZE_PROMPT_NAMES:
+        known = ", ".join((*PROMPT_NAMES, *OPTIMIZE_PROMPT_NAMES))
+        raise KeyError(f"unknown prompt {name!r}; known: {known}")
     text: str = resources.files("gapforge.prompts").joinpath(f"{name}.md").read_text(encoding="utf-8")
     return text
 
 
 def prompt_hashes() -> dict[str, str]:
+    """The generation prompts' hashes (what a record's provenance carries)."""
     return {name: hashlib.sha256(load(name).encode()).hexdigest()[:12] for name in PROMPT_NAMES}
 
 

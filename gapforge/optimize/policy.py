@@ -5,7 +5,7 @@ under "Policy instructions:") and the orchestration knobs that only shape how th
 drafts (``challenger_temperature``). Nothing that decides acceptance is a field of this type: the
 solver prompt, the gate and its thresholds, the sandbox, the limits, the validity checks, the
 minimum test count and the mutation threshold simply do not exist here, so no policy — and no
-optimizer editing one — can reach them. :mod:`gapforge.generators.optimizer` additionally rejects
+optimizer editing one — can reach them. :mod:`gapforge.optimize.screen` additionally rejects
 and logs any proposal that *names* them.
 
 A policy's id is the content hash of what changes behaviour (rules and knobs); ``parent`` and
