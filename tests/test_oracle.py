@@ -557,3 +557,18 @@ def test_a_checker_accepts_another_valid_answer(run: Any, pool_sandbox: Any) -> 
     strict = render_suite(problem.model_copy(update={"checker": None}), built.cases, 1e-6)
     assert strict is not None
     assert not run(pool_sandbox.run(strict.program(ARGMAX_LAST))).passed  # exact answers would refuse it
+
+
+@pytest.mark.docker
+def test_a_broken_generator_is_a_finding_not_an_exception(run: Any, pool_sandbox: Any) -> None:
+    # max_mutations=0: mutations of the tests' own inputs would still make cases
+    wrong_type = osa_problem(input_generator="def generate(rng):\n    return ['a', 'b']\n")
+    built = run(build_differential_suite(pool_sandbox, wrong_type, OracleConfig(n_inputs=3, max_mutations=0)))
+    assert built.suite is None and built.cases == ()
+    assert built.generator_errors == ("generate must return a tuple of arguments, got list",) * 3
+    broken = osa_problem(input_generator="raise RuntimeError('no')\n\n\ndef generate(rng):\n    return ()\n")
+    built = run(build_differential_suite(pool_sandbox, broken, OracleConfig(n_inputs=3, max_mutations=0)))
+    assert built.suite is None and len(built.generator_errors) == 1
+    assert built.generator_errors[0].startswith("3 draws never came back (error)")
+    assert "RuntimeError: no" in built.generator_errors[0]
+    assert oracle_measures(built).generator_errors == 1

@@ -44,7 +44,10 @@ class Encoded:
     def value(self) -> object:
         """The value itself; raises ValueError when the text is not what its format says."""
         if self.fmt == "json":
-            return json.loads(self.text)
+            try:
+                return json.loads(self.text)
+            except RecursionError:
+                raise ValueError("JSON nested too deeply") from None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. invalid escape sequences in a generated literal
             try:

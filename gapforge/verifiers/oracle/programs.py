@@ -350,7 +350,8 @@ def function_suite(
 
 
 def stdio_checker_suite(cases: Sequence[tuple[str, str, str]], checker: str, cpu_s: float) -> str:
-    """Stdio cases judged by a checker: a pytest module that runs solution.py per case."""
+    """Stdio cases judged by a checker: a pytest module that runs solution.py per case, each case
+    under ``cpu_s`` seconds of CPU (the judging limits still bound the whole run)."""
     runtime = _runtime("", cpu_s, "stdio", None, checker)
     body = [
         runtime,

@@ -12,6 +12,7 @@ from typing import Any
 from gapforge.errors import ConfigError, SandboxError
 from gapforge.models import Problem
 from gapforge.sandbox.base import ExecutionResult, Kind, Limits, Program, Sandbox, Status
+from gapforge.verifiers.budgets import FACTOR
 from gapforge.verifiers.oracle.inputs import (
     MAX_VALUE_CHARS,
     Args,
@@ -107,8 +108,9 @@ async def build_differential_suite(
     reference's one, plus a resumed run per input that hangs or crashes the interpreter.
 
     Without an input validator only drawn inputs are used (mutations could break the statement's
-    constraints). Raises ConfigError when the problem has no input generator or the generator
-    does not load, SandboxError when the sandbox failed.
+    constraints). A generator that fails is a finding, not an exception: see ``generator_errors``.
+    Raises ConfigError when the problem has no input generator, SandboxError when the sandbox
+    failed.
     """
     config = config or OracleConfig()
     base = limits or Limits()
@@ -134,9 +136,6 @@ async def build_differential_suite(
     )
     raise_if_infra(result, "the input generator")
     records = parse_records(result.stdout, mark)
-    if not records and config.n_inputs:
-        why = next((t.message for t in result.tests if t.message), result.message or result.status.value)
-        raise ConfigError(f"the input generator or validator did not run: {why[:500]}")
     draw_cpu = result.cpu_s
 
     drawn: list[Input] = []
@@ -164,6 +163,12 @@ async def build_differential_suite(
             duplicates += 1
         else:
             drawn.append(x)
+    answered = sum(1 for rec in records if rec.get("k") == "gen")
+    if answered < config.n_inputs:  # the generator or validator does not load, or took the run down
+        why = next((t.message for t in result.tests if t.message), result.message or result.status.value)
+        errors.append(
+            f"{config.n_inputs - answered} draws never came back ({result.status.value}): {why[:300]}"
+        )
 
     rng = random.Random(f"oracle-mutations:{config.seed}")
     candidates: list[tuple[Input, Origin]] = []
@@ -318,7 +323,9 @@ def _answer_text(kind: Kind, raw: Any) -> str | None:
 def render_suite(
     problem: Problem, cases: Sequence[OracleCase], tol: float, cpu_per_input_s: float = 1.0
 ) -> HiddenSuite | None:
-    """``cases`` as a hidden suite the sandbox runs for ``problem`` (None when there are none)."""
+    """``cases`` as a hidden suite the sandbox runs for ``problem`` (None when there are none).
+    A stdio problem with a checker gives a function-kind suite whose cases each get ``FACTOR`` x
+    the reference's per-input budget."""
     if not cases:
         return None
     rows = [(c.name, c.input, c.expected) for c in cases]
@@ -333,6 +340,6 @@ def render_suite(
         return HiddenSuite(
             name="differential",
             kind="function",
-            tests=stdio_checker_suite(rows, problem.checker, cpu_per_input_s),
+            tests=stdio_checker_suite(rows, problem.checker, FACTOR * cpu_per_input_s),
         )
     return HiddenSuite(name="differential", kind="stdio", tests=stdio_suite(rows, tol))
