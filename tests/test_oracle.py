@@ -572,3 +572,17 @@ def test_a_broken_generator_is_a_finding_not_an_exception(run: Any, pool_sandbox
     assert built.generator_errors[0].startswith("3 draws never came back (error)")
     assert "RuntimeError: no" in built.generator_errors[0]
     assert oracle_measures(built).generator_errors == 1
+
+
+def test_only_literals_from_the_sandbox_reach_a_test_module() -> None:
+    """Answers are pasted into test modules as source: a forged record must not smuggle code."""
+    from gapforge.verifiers.oracle.suite import _answer_text, _decode_input
+
+    assert _answer_text("function", ["repr", "[1, (2, 'x')]"]) == "[1, (2, 'x')]"
+    assert _answer_text("function", ["json", "Infinity"]) == "_json.loads('Infinity')"
+    assert _answer_text("function", ["repr", "__import__('os').system('true')"]) is None
+    assert _answer_text("function", ["repr", "[" * 5000 + "]" * 5000]) is None
+    assert _answer_text("function", ["json", "[" * 100_000]) is None
+    assert _answer_text("function", ["eval", "1"]) is None
+    assert _decode_input("function", [["repr", "1"], ["repr", "f()"]]) is None
+    assert _decode_input("stdio", "\ud800") is None

@@ -8,7 +8,8 @@ API::
     surviving_mutants(problem, report, *, max_mutants=30, seed=0)                   -> tuple[Mutant, ...]
     false_passes(sandbox, suites, wrong, limits=None)                               -> FalsePassReport
     oracle_measures(suite, hardening=None, false_pass=None)                         -> OracleMeasures
-    HiddenSuite.of(problem)  the problem's own hidden tests as a suite
+    render_suite(problem, cases, tol, cpu_per_input_s=1.0, *, name="differential") -> HiddenSuite | None
+    HiddenSuite.of(problem)  the problem's own hidden tests as a suite; .program(solution) runs one
 
 A *differential suite* is an extra hidden test suite: inputs drawn from the challenger's input
 generator (seeded: the same seed gives the same inputs), boundary variants of those inputs and

@@ -74,7 +74,7 @@ async def harden(
         killed=tuple(killed),
         probably_equivalent=tuple(equivalent),
         cases=cases,
-        suite=render_suite(problem, cases, suite.float_tolerance) if cases else None,
+        suite=render_suite(problem, cases, suite.float_tolerance, name="hardening") if cases else None,
     )
 
 

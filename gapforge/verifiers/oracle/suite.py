@@ -57,7 +57,7 @@ def _decoded(raw: Any) -> Encoded | None:
     if not (isinstance(raw, list) and len(raw) == 2 and raw[0] in ("repr", "json")):
         return None
     enc = Encoded(raw[0], str(raw[1]))
-    if len(enc.text) > MAX_VALUE_CHARS:
+    if len(enc.text) > MAX_VALUE_CHARS or not _utf8(enc.text):
         return None
     try:
         enc.value()
@@ -66,9 +66,18 @@ def _decoded(raw: Any) -> Encoded | None:
     return enc
 
 
+def _utf8(text: str) -> bool:
+    """Test files are written as UTF-8: a lone surrogate would break the run that writes them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _decode_input(kind: Kind, raw: Any) -> Input | None:
     if kind == "stdio":
-        return raw if isinstance(raw, str) else None
+        return raw if isinstance(raw, str) and _utf8(raw) else None
     if not isinstance(raw, list):
         return None
     out = [_decoded(item) for item in raw]
@@ -315,13 +324,18 @@ def _first_message(result: ExecutionResult) -> str:
 
 def _answer_text(kind: Kind, raw: Any) -> str | None:
     if kind == "stdio":
-        return raw if isinstance(raw, str) else None
+        return raw if isinstance(raw, str) and _utf8(raw) else None
     enc = _decoded(raw)
     return enc.expr() if enc is not None else None
 
 
 def render_suite(
-    problem: Problem, cases: Sequence[OracleCase], tol: float, cpu_per_input_s: float = 1.0
+    problem: Problem,
+    cases: Sequence[OracleCase],
+    tol: float,
+    cpu_per_input_s: float = 1.0,
+    *,
+    name: str = "differential",
 ) -> HiddenSuite | None:
     """``cases`` as a hidden suite the sandbox runs for ``problem`` (None when there are none).
     A stdio problem with a checker gives a function-kind suite whose cases each get ``FACTOR`` x
@@ -332,14 +346,14 @@ def render_suite(
     if problem.kind == "function":
         assert problem.entry_point is not None
         return HiddenSuite(
-            name="differential",
+            name=name,
             kind="function",
             tests=function_suite(problem.entry_point, rows, tol, problem.checker),
         )
     if problem.checker:
         return HiddenSuite(
-            name="differential",
+            name=name,
             kind="function",
             tests=stdio_checker_suite(rows, problem.checker, FACTOR * cpu_per_input_s),
         )
-    return HiddenSuite(name="differential", kind="stdio", tests=stdio_suite(rows, tol))
+    return HiddenSuite(name=name, kind="stdio", tests=stdio_suite(rows, tol))
