@@ -27,6 +27,7 @@ from gapforge.verifiers.oracle import (
     harden,
     oracle_measures,
     render_suite,
+    surviving_mutants,
 )
 from gapforge.verifiers.oracle.inputs import (
     Encoded,
@@ -586,3 +587,22 @@ def test_only_literals_from_the_sandbox_reach_a_test_module() -> None:
     assert _answer_text("function", ["eval", "1"]) is None
     assert _decode_input("function", [["repr", "1"], ["repr", "f()"]]) is None
     assert _decode_input("stdio", "\ud800") is None
+
+
+def test_surviving_mutants_are_rebuilt_from_a_mutation_report() -> None:
+    from gapforge.sandbox import Status
+    from gapforge.verifiers.mutation import MutantRecord, MutationReport, generate_mutants
+
+    problem = osa_problem()
+    mutants = generate_mutants(OSA_REFERENCE, max_mutants=30, seed=0)
+
+    def record(m: Any) -> MutantRecord:
+        return MutantRecord(operator=m.operator, description=m.description, diff=m.diff, status=Status.PASSED)
+
+    report = MutationReport(
+        sites=40,
+        killed=tuple(record(m) for m in mutants[2:]),
+        survived=(record(mutants[0]),),
+        equivalent_suspects=(record(mutants[1]),),
+    )
+    assert surviving_mutants(problem, report) == (mutants[0], mutants[1])
