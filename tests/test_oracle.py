@@ -606,3 +606,33 @@ def test_surviving_mutants_are_rebuilt_from_a_mutation_report() -> None:
         equivalent_suspects=(record(mutants[1]),),
     )
     assert surviving_mutants(problem, report) == (mutants[0], mutants[1])
+
+
+def test_defects_name_what_is_wrong_with_the_problem_not_with_mutations() -> None:
+    from gapforge.verifiers.oracle import InputNote
+
+    clean = DifferentialSuite(
+        suite=None,
+        cases=(),
+        drawn=3,
+        mutations_tried=2,
+        duplicates=0,
+        rejected=(InputNote(origin="mutation", input="('', 'a')", reason="too short"),),
+    )
+    assert clean.defects() == ()
+    broken = clean.model_copy(
+        update={
+            "rejected": (InputNote(origin="generated", input="(-1,)", reason="ValueError: x >= 0"),),
+            "test_inputs_rejected": (InputNote(origin="test", input="(99,)", reason="x <= 9"),),
+            "reference_failures": tuple(
+                InputNote(origin="generated", input=f"({i},)", reason="error: boom") for i in range(5)
+            ),
+        }
+    )
+    found = broken.defects()
+    assert found[0] == "1 generated inputs that the input validator rejects: (-1,) (ValueError: x >= 0)"
+    assert found[1].startswith("1 test or example inputs")
+    assert (
+        found[2].startswith("5 valid inputs the reference solution cannot answer")
+        and "and 2 more" in found[2]
+    )

@@ -94,6 +94,31 @@ class DifferentialSuite(BaseModel):
     sandbox_cpu_s: float = 0.0  # everything the build ran in the sandbox
     executions: int = 0
 
+    def defects(self, limit: int = 3) -> tuple[str, ...]:
+        """What the build says is wrong with the problem itself, one reason per kind (empty when
+        nothing): a generator that fails or draws inputs its own validator rejects, test or
+        example inputs the validator rejects, valid inputs the reference cannot answer. Mutated
+        inputs the validator rejects are expected and not defects, nor are answers too large to
+        embed."""
+        found = []
+        if self.generator_errors:
+            found.append(
+                f"the input generator failed {len(self.generator_errors)} times: {self.generator_errors[0]}"
+            )
+        drawn_bad = [n for n in self.rejected if n.origin == "generated"]
+        # an answer too big to embed in a test file is a limit of ours, not a wrong reference
+        failed = [n for n in self.reference_failures if not n.reason.startswith("unserializable")]
+        for notes, what in (
+            (drawn_bad, "generated inputs that the input validator rejects"),
+            (self.test_inputs_rejected, "test or example inputs that the input validator rejects"),
+            (failed, "valid inputs the reference solution cannot answer"),
+        ):
+            if notes:
+                shown = "; ".join(f"{n.input} ({n.reason})" for n in notes[:limit])
+                more = f" and {len(notes) - limit} more" if len(notes) > limit else ""
+                found.append(f"{len(notes)} {what}: {shown}{more}")
+        return tuple(found)
+
 
 class HardenedMutant(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
