@@ -10,6 +10,8 @@ API::
     oracle_measures(suite, hardening=None, false_pass=None)                         -> OracleMeasures
     render_suite(problem, cases, tol, cpu_per_input_s=1.0, *, name="differential") -> HiddenSuite | None
     HiddenSuite.of(problem)  the problem's own hidden tests as a suite; .program(solution) runs one
+    DifferentialSuite.defects()  what the build found wrong with the problem (generator, validator,
+                             reference), as reasons for the challenger
 
 A *differential suite* is an extra hidden test suite: inputs drawn from the challenger's input
 generator (seeded: the same seed gives the same inputs), boundary variants of those inputs and

@@ -179,23 +179,9 @@ async def build_differential_suite(
             f"{config.n_inputs - answered} draws never came back ({result.status.value}): {why[:300]}"
         )
 
-    rng = random.Random(f"oracle-mutations:{config.seed}")
     candidates: list[tuple[Input, Origin]] = []
     if problem.input_validator and config.max_mutations:
-        seen: set[Input] = set(drawn) | set(given)
-        for origin, sources in (("mutation", given), ("boundary", drawn)):
-            for x in sources:
-                variants = mutate_text(x, rng) if isinstance(x, str) else mutate_args(x, rng)
-                for v in variants:
-                    if v not in seen:
-                        seen.add(v)
-                        candidates.append((v, "mutation" if origin == "mutation" else "boundary"))
-        half = config.max_mutations // 2
-        from_tests = [c for c in candidates if c[1] == "mutation"]
-        from_drawn = [c for c in candidates if c[1] == "boundary"]
-        take_tests = pick(from_tests, max(half, config.max_mutations - len(from_drawn)), rng)
-        take_drawn = pick(from_drawn, config.max_mutations - len(take_tests), rng)
-        candidates = take_tests + take_drawn
+        candidates = _mutations(given, drawn, config)
 
     inputs: list[tuple[Input, Origin, bool]] = [(x, "generated", False) for x in drawn]
     inputs += [(x, origin, True) for x, origin in candidates]
@@ -226,6 +212,27 @@ async def build_differential_suite(
         sandbox_cpu_s=draw_cpu + got.cpu_s,
         executions=1 + got.runs,
     )
+
+
+def _mutations(
+    given: Sequence[Input], drawn: Sequence[Input], config: OracleConfig
+) -> list[tuple[Input, Origin]]:
+    """Up to ``config.max_mutations`` new inputs: mutations of the tests' own inputs (at least
+    half of the budget when there are that many: they sit where the challenger thought the edge
+    cases are) and boundary variants of the drawn ones; seeded, so always the same."""
+    rng = random.Random(f"oracle-mutations:{config.seed}")
+    seen: set[Input] = {*drawn, *given}
+    by_origin: dict[Origin, list[tuple[Input, Origin]]] = {"mutation": [], "boundary": []}
+    sources: tuple[tuple[Origin, Sequence[Input]], ...] = (("mutation", given), ("boundary", drawn))
+    for origin, inputs in sources:
+        for x in inputs:
+            for v in mutate_text(x, rng) if isinstance(x, str) else mutate_args(x, rng):
+                if v not in seen:
+                    seen.add(v)
+                    by_origin[origin].append((v, origin))
+    budget = config.max_mutations
+    from_tests = pick(by_origin["mutation"], max(budget // 2, budget - len(by_origin["boundary"])), rng)
+    return from_tests + pick(by_origin["boundary"], budget - len(from_tests), rng)
 
 
 @dataclass
