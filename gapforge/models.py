@@ -11,7 +11,15 @@ import json
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from gapforge.sandbox.base import ExecutionResult, Kind, Program
 
@@ -43,6 +51,9 @@ class Example(BaseModel):
     explanation: str = ""
 
 
+_ORACLE_FIELDS = ("input_generator", "input_validator", "checker")
+
+
 class Problem(BaseModel):
     """A challenger-written coding problem: the statement solvers see and the hidden checks.
 
@@ -65,6 +76,13 @@ class Problem(BaseModel):
     examples: tuple[Example, ...] = ()
     tags: tuple[str, ...] = ()
     difficulty: Difficulty | None = None  # the challenger's own label; None when it gave none
+    # Test-oracle sources (gapforge.verifiers.oracle), all optional. Function kind:
+    # ``generate(rng) -> tuple`` of call arguments, ``validate(*args) -> None`` raising on an input
+    # the statement rules out, ``check(args, expected, got) -> bool`` when several answers are right.
+    # Stdio kind: ``generate(rng) -> str``, ``validate(text)``, ``check(text, expected, got)``.
+    input_generator: str | None = None
+    input_validator: str | None = None
+    checker: str | None = None
 
     @field_validator("entry_point")
     @classmethod
@@ -72,6 +90,16 @@ class Problem(BaseModel):
         if v is not None and not v.isidentifier():
             raise ValueError(f"entry_point must be a Python identifier, got {v!r}")
         return v
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_oracle(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # A problem without oracle sources serialises exactly as before they existed, so its JSON
+        # and its content-hash id do not change.
+        data: dict[str, object] = handler(self)
+        for key in _ORACLE_FIELDS:
+            if key in data and data[key] is None:
+                del data[key]
+        return data
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Problem:

@@ -87,6 +87,9 @@ PROBLEM = pa.struct(
         ("examples", pa.list_(EXAMPLE)),
         ("tags", STRINGS),
         ("difficulty", pa.string()),
+        ("input_generator", pa.string()),
+        ("input_validator", pa.string()),
+        ("checker", pa.string()),
     ]
 )
 
@@ -102,6 +105,9 @@ PROBLEM_DOCS = {
     "examples": "public examples shown in the statement",
     "tags": "the challenger's tags",
     "difficulty": "the challenger's own difficulty label; null when it gave none (see measured_difficulty)",
+    "input_generator": "the challenger's input generator (Python source defining `generate(rng)`); null when none",
+    "input_validator": "the challenger's input validator (Python source defining `validate`); null when none",
+    "checker": "for problems with several right answers: source defining `check(input, expected, got)`; else null",
 }
 _PROBLEM_FIELDS: list[tuple[str, pa.DataType, str]] = [
     (f.name, f.type, PROBLEM_DOCS[f.name]) for f in PROBLEM

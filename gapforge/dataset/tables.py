@@ -276,6 +276,9 @@ def problem_struct(p: Problem) -> Row:
         "examples": [e.model_dump(mode="json") for e in p.examples],
         "tags": list(p.tags),
         "difficulty": p.difficulty,
+        "input_generator": p.input_generator,
+        "input_validator": p.input_validator,
+        "checker": p.checker,
     }
 
 
@@ -293,6 +296,9 @@ def problem_from_struct(d: Mapping[str, Any]) -> Problem:
         examples=tuple(Example(**e) for e in _seq(d.get("examples"))),
         tags=tuple(_seq(d.get("tags"))),
         difficulty=d.get("difficulty") or None,
+        input_generator=d.get("input_generator"),
+        input_validator=d.get("input_validator"),
+        checker=d.get("checker"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Verifiers: static checks, sandbox validity, mutation testing and the gap gates.
+"""Verifiers: static checks, sandbox validity, mutation testing, test oracles
+(:mod:`gapforge.verifiers.oracle`) and the gap gates.
 
 Everything here decides from raw execution results; nothing a model says is trusted.
 """

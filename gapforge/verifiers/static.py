@@ -69,6 +69,7 @@ def check_static(
         unit = "test_* functions" if problem.kind == "function" else "test cases"
         problems.append(f"the tests have {n_tests} {unit}; at least {min_tests} are required")
     problems += _check_examples(problem)
+    problems += _check_oracle_sources(problem)
     if ref_tree is not None:
         problems += _check_leak(
             problem,
@@ -210,6 +211,32 @@ def _check_stdio_tests(problem: Problem, problems: list[str]) -> int | None:
 
 def _norm_output(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+# --------------------------------------------------------------------------- oracle sources
+
+# (field, what it is called in messages, the function it must define)
+_ORACLE_SOURCES = (
+    ("input_generator", "the input generator", "generate"),
+    ("input_validator", "the input validator", "validate"),
+    ("checker", "the checker", "check"),
+)
+
+
+def _check_oracle_sources(problem: Problem) -> list[str]:
+    """The optional generator, validator and checker parse and define their function."""
+    found: list[str] = []
+    for field, what, name in _ORACLE_SOURCES:
+        source = getattr(problem, field)
+        if source is None:
+            continue
+        tree = _parse(source, what, found)
+        if tree is None:
+            continue
+        defined = any(isinstance(n, ast.FunctionDef) and n.name == name for n in tree.body)
+        if not defined:
+            found.append(f"{what} must define a top-level function `{name}`")
+    return found
 
 
 # --------------------------------------------------------------------------- examples
