@@ -35,6 +35,7 @@ from gapforge.generators.loop import Generator, Models, RunStats
 from gapforge.llm import OpenAIChatModel
 from gapforge.models import Verdict, content_hash
 from gapforge.sandbox import Program, Status
+from gapforge.sandbox.metered import MeteredSandbox
 from gapforge.sandbox.scripted import Outcome, Scripted, ScriptedSandbox
 from gapforge.verifiers.validity import trivial_solutions
 
@@ -67,6 +68,7 @@ class Outcomes:
     stats: RunStats
     requests: dict[str, int]
     sandbox: ScriptedSandbox
+    meter: MeteredSandbox  # the generator's
 
     def table(self, name: str, model: type[Any]) -> list[Any]:
         return read_table(self.out, name, model)
@@ -124,20 +126,24 @@ def go(
     with DemoServer(tuning=tuning, faults=faults) as server:
         cfg = config(server.base_url, max_rounds=max_rounds, repair_turns=repair_turns, retries=retries)
 
+        meters: list[MeteredSandbox] = []
+
         async def one_seed() -> RunStats:
             built = {role: OpenAIChatModel(role, rc) for role, rc in cfg.roles.configured().items()}
             models = Models(built["challenger"], built["weak"], built["strong"], built["reviewer"])
             store = RunStore.open(out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"))
             try:
                 async with sandbox:
-                    return await Generator(cfg, models, sandbox, store).run([seed], concurrency=1)
+                    gen = Generator(cfg, models, sandbox, store)
+                    meters.append(gen.sandbox)
+                    return await gen.run([seed], concurrency=1)
             finally:
                 store.close()
                 for m in built.values():
                     await m.aclose()
 
         stats = run(one_seed())
-        return Outcomes(out, stats, server.request_counts(), sandbox)
+        return Outcomes(out, stats, server.request_counts(), sandbox, meters[0])
 
 
 def leading_reference_runs(o: Outcomes) -> int:
@@ -281,7 +287,10 @@ def test_a_problem_with_a_gap_is_accepted(run: Any, tmp_path: Path) -> None:
     assert sorted((a.attempt.role, a.attempt.sample) for a in o.attempts) == sorted(
         (role, i) for role in ("weak", "strong") for i in range(4)
     )
-    assert o.stats.executions == len(o.sandbox.history)
+    assert o.stats.executions == o.meter.runs == len(o.sandbox.history)
+    phases = {name: t.runs for name, t in o.meter.by_phase.items()}
+    assert phases["reference"] == 1 and phases["rollouts"] == 8 and "repair" not in phases
+    assert phases["validity"] == len(o.sandbox.history) - 9
 
 
 def test_the_reviewer_rejects_an_ambiguous_statement(run: Any, tmp_path: Path) -> None:
@@ -312,6 +321,8 @@ def test_a_repair_turn_fixes_a_failing_attempt(run: Any, tmp_path: Path) -> None
     # the repair turn saw its failing answer and the feedback on it
     assert all([m.role for m in a.prompt][-2:] == ["assistant", "user"] for a in repairs)
     assert sum(c.purpose == "repair" for c in o.calls) == 4
+    # each repair turn ran its public examples for the feedback, then the hidden tests
+    assert o.meter.by_phase["repair"].runs == 4 * 2
     assert r.weak_scores == (0.0,) * 4, "repairs never change the gate's rollouts"
 
 

@@ -1,7 +1,9 @@
-"""The scripted sandbox keeps the Sandbox contract while never executing anything."""
+"""The scripted sandbox keeps the Sandbox contract while never executing anything; the metered
+wrapper counts what passes through it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 
 from gapforge.errors import SandboxError
 from gapforge.sandbox import Limits, Program, Sandbox, Status
+from gapforge.sandbox.metered import MeteredSandbox, metered_phase
 from gapforge.sandbox.scripted import Scripted, ScriptedSandbox, collected_tests
 
 TESTS = "from solution import f\n\ndef test_one():\n    assert f() == 1\n\nasync def test_two():\n    pass\n\ndef helper():\n    pass\n"
@@ -64,3 +67,27 @@ def test_crashes_and_sandbox_failures_have_no_test_records(run: Any, status: Sta
 def test_running_outside_the_context_is_an_infrastructure_error(run: Any) -> None:
     with pytest.raises(SandboxError, match="async with"):
         run(ScriptedSandbox({}).run(program()))
+
+
+def test_the_metered_wrapper_tallies_by_phase_and_verdict(run: Any) -> None:
+    good = "def f():\n    return 1\n"
+    started: list[int] = []
+    inner = ScriptedSandbox({good: Status.PASSED})
+    metered = MeteredSandbox(inner, on_start=lambda: started.append(len(inner.history)))
+
+    async def go() -> None:
+        async with metered:
+            assert inner.history == []
+            with metered_phase("validity"):
+                await asyncio.gather(metered.run(program(good)), metered.run(program("x = 1\n")))
+            await metered.run(program(good))
+        with pytest.raises(SandboxError):  # exiting an owned wrapper exits the sandbox it wraps
+            await metered.run(program(good))
+
+    run(go())
+    assert started == [0, 0, 2, 3], "counted as each run starts"
+    assert metered.runs == 4 and metered.wait_s >= 0.0
+    assert {k: t.runs for k, t in metered.by_phase.items()} == {"validity": 2, "other": 2}
+    assert {k: t.runs for k, t in metered.by_status.items()} == {"passed": 2, "failed": 1, "raised": 1}
+    assert metered.by_status["passed"].cpu_s == pytest.approx(0.02)
+    assert metered.name == "scripted" and isinstance(metered, Sandbox)

@@ -58,8 +58,9 @@ from gapforge.models import Attempt, Message, Problem, TokenUsage, Verdict
 from gapforge.prompts import load as load_prompt
 from gapforge.prompts import prompt_hashes, solver_messages, text_id
 from gapforge.prompts.feedback import analyst_detail
-from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, priority
+from gapforge.sandbox import Limits, Sandbox, Status, priority
 from gapforge.sandbox.engine import EngineWatch, find_engine
+from gapforge.sandbox.metered import MeteredSandbox, metered_phase
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
 
@@ -195,26 +196,6 @@ class _RecordingModel:
         return completion.model_copy(update={"call_id": call_id})
 
 
-class _CountingSandbox:
-    """Counts every execution a round asks for (validity, mutants, rollouts) in the live stats."""
-
-    def __init__(self, inner: Sandbox, stats: RunStats) -> None:
-        self.inner = inner
-        self.stats = stats
-        self.name = inner.name
-
-    async def __aenter__(self) -> _CountingSandbox:
-        await self.inner.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.inner.__aexit__(None, None, None)
-
-    async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
-        self.stats.executions += 1
-        return await self.inner.run(program, limits)
-
-
 @dataclass(frozen=True)
 class _Stop:
     """How a round ends: its verdict and reason, and what only this ending records."""
@@ -338,7 +319,7 @@ class Generator:
         self.cfg = cfg
         self.models = models
         self.stats = RunStats()
-        self.sandbox: Sandbox = _CountingSandbox(sandbox, self.stats)
+        self.sandbox = MeteredSandbox(sandbox, owned=False, on_start=self._count_execution)
         self.store = store
         self.gate: Gate = cfg.gate
         self.limits: Limits = cfg.sandbox.limits
@@ -353,6 +334,9 @@ class Generator:
             sandbox_backend=getattr(sandbox, "name", "unknown"),
             policy_id=policy_id,
         )
+
+    def _count_execution(self) -> None:
+        self.stats.executions += 1  # as it starts: the live display shows executions in flight
 
     # ------------------------------------------------------------------ records
 
@@ -580,18 +564,20 @@ class Generator:
         The rollout limit is fixed from one reference run before any solver is asked, so the solver
         prompt can state the limit the solutions are judged under (a timeout is then a fair
         verdict). The validity checks run the reference again, several times."""
-        st.rollout_limits = await self._rollout_limits(st.problem)
+        with metered_phase("reference"):
+            st.rollout_limits = await self._rollout_limits(st.problem)
         st.solver_prompt = solver_messages(st.problem, st.limits)
 
     async def _validity(self, st: _RoundState) -> _Stop | None:
         """Validity in the sandbox: the problem -> ``st.validity`` (the summary recorded), or
         invalid with the first check that failed. A sandbox failure aborts the seed."""
         try:
-            validity = await check_validity(
-                self.sandbox, st.problem, self.limits, runs=self.cfg.loop.validity_runs,
-                mutation_threshold=self.cfg.loop.mutation_threshold, max_mutants=self.cfg.loop.max_mutants,
-                seed=self.cfg.seed, check_mutants=self.cfg.loop.max_mutants > 0,
-            )  # fmt: skip
+            with metered_phase("validity"):
+                validity = await check_validity(
+                    self.sandbox, st.problem, self.limits, runs=self.cfg.loop.validity_runs,
+                    mutation_threshold=self.cfg.loop.mutation_threshold, max_mutants=self.cfg.loop.max_mutants,
+                    seed=self.cfg.seed, check_mutants=self.cfg.loop.max_mutants > 0,
+                )  # fmt: skip
         except SandboxError as exc:
             raise SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
         mutation = validity.mutation
@@ -672,7 +658,7 @@ class Generator:
         # A rollout's few executions stand between a seed and its next model call; another seed's
         # validity checks queue dozens at once. The rollouts go first.
         d = await task
-        with priority(1):
+        with priority(1), metered_phase("rollouts"):
             return await judge(d, self.sandbox, st.limits)
 
     def _decide(self, st: _RoundState) -> None:
@@ -707,9 +693,10 @@ class Generator:
     async def _repair(self, st: _RoundState) -> None:
         """Repair (``loop.repair_turns`` > 0): every failing rollout of an accepted problem -> up to
         that many repair turns with execution feedback -> ``st.repairs``."""
-        st.repairs = await self._repairs(
-            st.problem, [*st.weak, *st.strong], st.limits, st.weak_model, st.strong_model
-        )
+        with metered_phase("repair"):
+            st.repairs = await self._repairs(
+                st.problem, [*st.weak, *st.strong], st.limits, st.weak_model, st.strong_model
+            )
 
     def _accept(self, st: _RoundState) -> RoundOutcome:
         """The accepted round's record, its attempts and the problem record."""
