@@ -2,10 +2,12 @@
 
 For each round: the challenger drafts a problem; static checks; validity in the sandbox
 (reference passes repeatedly and identically, trivial solutions fail, tests kill mutants); the
-weak solver k times — and only when the weak gate passes, the strong solver k times; the gate
-decides from the raw execution records. A rejected round becomes grouped, cumulative feedback
-and the challenger must write an entirely new problem, up to ``max_rounds``. Every round and
-every attempt is written to the run store as it happens.
+weak solver ``roles.weak.samples`` times — and only when the weak gate passes, the strong solver
+``roles.strong.samples`` times; the gate decides from the raw execution records; a reviewer may
+call the statement ambiguous; failing attempts of an accepted problem get repair turns. A
+rejected round becomes grouped, cumulative feedback and the challenger must write an entirely
+new problem, up to ``max_rounds``. Every round and every attempt is written to the run store as
+it happens. :meth:`Generator._round` reads as these phases, top to bottom.
 
 Infrastructure failures (an endpoint that stays down, a sandbox that keeps failing) abort the
 seed without writing its SeedRecord, so a resumed run redoes it; they are never scored. A round
