@@ -222,15 +222,16 @@ class _RoundState:
     reviewer: _RecordingModel | None
     messages: list[Message]  # the challenger's prompt
     prompt_refs: tuple[MessageRef, ...]
-    draft: Problem | None = None  # draft
-    rollout_limits: Limits | None = None  # one reference run, before any solver is asked
-    solver_prompt: list[Message] = field(default_factory=list)
-    validity: ValiditySummary | None = None  # validity
-    weak: list[Attempt] = field(default_factory=list)  # rollouts
-    strong: list[Attempt] = field(default_factory=list)
-    decision: GateDecision | None = None  # decide (the weak gate's alone when it stopped the round)
-    review: str | None = None  # review
-    repairs: list[Attempt] = field(default_factory=list)  # repair
+    # Filled by the phases, in this order:
+    draft: Problem | None = None  # _draft
+    rollout_limits: Limits | None = None  # _fix_rollout_limits: one reference run
+    solver_prompt: list[Message] = field(default_factory=list)  # _fix_rollout_limits: states them
+    validity: ValiditySummary | None = None  # _validity
+    weak: list[Attempt] = field(default_factory=list)  # _weak_rollouts
+    strong: list[Attempt] = field(default_factory=list)  # _strong_rollouts
+    decision: GateDecision | None = None  # _weak_gate when it ends the round, else _decide
+    review: str | None = None  # _review
+    repairs: list[Attempt] = field(default_factory=list)  # _repair
 
     @property
     def problem(self) -> Problem:
@@ -493,7 +494,8 @@ class Generator:
             return self._end(st, stop)
         await self._fix_rollout_limits(st)
 
-        weak_drafts = self._ask_weak(st) if self.cfg.loop.speculative_weak else []  # speculative
+        # Speculative: the weak solver only needs the statement, so its drafts start now.
+        weak_drafts = self._ask_weak(st) if self.cfg.loop.speculative_weak else []
         try:
             stop = await self._validity(st)
         except BaseException:
@@ -503,6 +505,7 @@ class Generator:
             await _cancel(weak_drafts)  # answers already in stay in the calls table and the usage
             return self._end(st, stop)
 
+        # Returns the strong solver's drafts if the weak rollouts in settled the weak gate early.
         strong_drafts = await self._weak_rollouts(st, weak_drafts or self._ask_weak(st))
         if (stop := self._weak_gate(st)) is not None:
             await _cancel(strong_drafts)  # cannot have started: the gate was not settled
