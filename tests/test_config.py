@@ -248,7 +248,7 @@ def test_demo_config() -> None:
         (
             LOCAL_ROLES + '[gate]\npreset = "exact-count"\nweak_max_passes = 9\n',
             "gate: weak_max_passes (9)",
-            "must be <= k (4)",
+            "must be <= samples (4)",
         ),
         (
             LOCAL_ROLES + '[seeds]\ntopics = ["a"]\ndataset = "x.jsonl"\n',
@@ -327,3 +327,10 @@ def test_configs_are_frozen() -> None:
     cfg = loads_config(LOCAL_ROLES)
     with pytest.raises(ValueError, match="frozen"):
         cfg.seed = 3  # type: ignore[misc]
+
+
+def test_an_exact_count_gate_reads_samples_or_k_and_hashes_the_same() -> None:
+    gate = '[gate]\npreset = "exact-count"\n{} = 8\nweak_max_passes = 2\n'
+    old, new = (loads_config(LOCAL_ROLES + gate.format(name)) for name in ("k", "samples"))
+    assert old == new and old.config_hash == new.config_hash
+    assert new.model_dump(mode="json")["gate"]["k"] == 8, "dumped as before: a run made with k resumes"

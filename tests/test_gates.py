@@ -189,10 +189,10 @@ EXACT_CASES = [
     (ones(2, 4), ones(4, 4), E, "weak passed 2 of 4 > 1 allowed"),
     (ones(2, 4), ones(0, 4), E, "weak passed 2 of 4 > 1 allowed"),
     (ones(1, 4), ones(2, 4), F, "strong passed 2 of 4 < 3 needed"),
-    # infrastructure failure: 3 measured of k=4 -> weak <= floor(0.75) = 0, strong >= ceil(2.25) = 3
+    # infrastructure failure: 3 measured of 4 samples -> weak <= floor(0.75) = 0, strong >= ceil(2.25) = 3
     ([1.0, 0.0, 0.0, None], ones(4, 4), E, "weak passed 1 of 3 > 0 allowed"),
     ([0.0, 0.0, 0.0, None], [1.0, 1.0, 0.0, None], F, "strong passed 2 of 3 < 3 needed"),
-    # k=8 sampled against k=4 thresholds scales to <= 2 and >= 6
+    # 8 samples against the thresholds for 4 scale to <= 2 and >= 6
     (ones(2, 8), ones(6, 8), A, "weak passed 2 of 8 <= 2 allowed"),
     (ones(3, 8), ones(8, 8), E, "weak passed 3 of 8 > 2 allowed"),
     (ones(0, 8), ones(5, 8), F, "strong passed 5 of 8 < 6 needed"),
@@ -208,8 +208,8 @@ def test_exact_count_table(
     assert reason in d.reason
 
 
-def test_exact_count_thresholds_and_k_are_configurable() -> None:
-    gate = make_gate("exact-count", k=8, weak_max_passes=1, strong_min_passes=7)
+def test_exact_count_thresholds_and_samples_are_configurable() -> None:
+    gate = make_gate("exact-count", samples=8, weak_max_passes=1, strong_min_passes=7)
     assert isinstance(gate, ExactCountGate)
     assert gate.weak_allowed(8) == 1
     assert gate.strong_needed(8) == 7
@@ -219,9 +219,15 @@ def test_exact_count_thresholds_and_k_are_configurable() -> None:
     assert gate.describe() == "exact-count: weak passes <= 1 of 8, strong passes >= 7 of 8"
 
 
-def test_exact_count_rejects_thresholds_above_k() -> None:
-    with pytest.raises(ConfigError, match=r"must be <= k \(4\)"):
+def test_exact_count_rejects_thresholds_above_samples() -> None:
+    with pytest.raises(ConfigError, match=r"must be <= samples \(4\)"):
         make_gate("exact-count", strong_min_passes=5)
+
+
+def test_exact_count_reads_k_its_old_name_for_samples_and_dumps_it_as_k() -> None:
+    # configs written before the rename keep working and keep their hash (runs resume)
+    assert make_gate("exact-count", k=8) == make_gate("exact-count", samples=8) == ExactCountGate(samples=8)
+    assert ExactCountGate(samples=8).model_dump()["k"] == 8
 
 
 # --------------------------------------------------------------------------- deployed
@@ -326,7 +332,7 @@ def test_gate_config_round_trips_through_json() -> None:
     from pydantic import TypeAdapter
 
     adapter: TypeAdapter[GateConfig] = TypeAdapter(GateConfig)
-    for gate in (ProseGate(), ExactCountGate(k=8), DeployedGate(strong_max_mean=1.01)):
+    for gate in (ProseGate(), ExactCountGate(samples=8), DeployedGate(strong_max_mean=1.01)):
         again = adapter.validate_json(adapter.dump_json(gate))
         assert again == gate
         assert type(again) is type(gate)
@@ -346,7 +352,7 @@ def test_weak_gate_passes_matches_the_weak_side_of_decide() -> None:
 binary = st.one_of(st.none(), st.sampled_from([0.0, 1.0]))
 score_lists = st.lists(binary, min_size=0, max_size=10)
 gates = st.sampled_from(
-    [ProseGate(), ExactCountGate(), DeployedGate(), ExactCountGate(k=8, weak_max_passes=2)]
+    [ProseGate(), ExactCountGate(), DeployedGate(), ExactCountGate(samples=8, weak_max_passes=2)]
 )
 rollouts = st.lists(
     st.one_of(
@@ -443,7 +449,12 @@ def rollout_scores(draw: st.DrawFn) -> RolloutScore:
     return RolloutScore()
 
 
-GATES = [ProseGate(), ExactCountGate(), DeployedGate(), make_gate("exact-count", k=8, weak_max_passes=2)]
+GATES = [
+    ProseGate(),
+    ExactCountGate(),
+    DeployedGate(),
+    make_gate("exact-count", samples=8, weak_max_passes=2),
+]
 
 
 @settings(max_examples=300, deadline=None)

@@ -27,9 +27,9 @@ from gapforge.dataset.records import Seed
 from gapforge.dataset.store import BufferSink
 from gapforge.errors import GapforgeError
 from gapforge.generators.loop import Generator, Models, SeedAborted
-from gapforge.generators.run import TimedSandbox
 from gapforge.llm import OpenAIChatModel, UsageStats
 from gapforge.sandbox import open_sandbox
+from gapforge.sandbox.metered import MeteredSandbox
 
 
 class _Wire(BaseModel):
@@ -92,7 +92,7 @@ class NodeWorker:
         self.incarnation = secrets.token_hex(4)
         self._lock: asyncio.Lock | None = None
         self._stack: contextlib.AsyncExitStack | None = None
-        self._sandbox: TimedSandbox | None = None
+        self._sandbox: MeteredSandbox | None = None
         self._models: Models | None = None
         self._meters: list[OpenAIChatModel] = []
 
@@ -162,7 +162,7 @@ class NodeWorker:
                     model = OpenAIChatModel(role, rc.model_copy(update=update))
                     stack.push_async_callback(model.aclose)
                     built[role] = model
-                sandbox = TimedSandbox(
+                sandbox = MeteredSandbox(
                     open_sandbox(
                         cfg.sandbox.backend,
                         limits=cfg.sandbox.limits,

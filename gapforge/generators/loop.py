@@ -2,10 +2,12 @@
 
 For each round: the challenger drafts a problem; static checks; validity in the sandbox
 (reference passes repeatedly and identically, trivial solutions fail, tests kill mutants); the
-weak solver k times — and only when the weak gate passes, the strong solver k times; the gate
-decides from the raw execution records. A rejected round becomes grouped, cumulative feedback
-and the challenger must write an entirely new problem, up to ``max_rounds``. Every round and
-every attempt is written to the run store as it happens.
+weak solver ``roles.weak.samples`` times — and only when the weak gate passes, the strong solver
+``roles.strong.samples`` times; the gate decides from the raw execution records; a reviewer may
+call the statement ambiguous; failing attempts of an accepted problem get repair turns. A
+rejected round becomes grouped, cumulative feedback and the challenger must write an entirely
+new problem, up to ``max_rounds``. Every round and every attempt is written to the run store as
+it happens. :meth:`Generator._round` reads as these phases, top to bottom.
 
 Infrastructure failures (an endpoint that stays down, a sandbox that keeps failing) abort the
 seed without writing its SeedRecord, so a resumed run redoes it; they are never scored. A round
@@ -58,8 +60,9 @@ from gapforge.models import Attempt, Message, Problem, TokenUsage, Verdict
 from gapforge.prompts import load as load_prompt
 from gapforge.prompts import prompt_hashes, solver_messages, text_id
 from gapforge.prompts.feedback import analyst_detail
-from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, priority
+from gapforge.sandbox import Limits, Sandbox, Status, priority
 from gapforge.sandbox.engine import EngineWatch, find_engine
+from gapforge.sandbox.metered import MeteredSandbox, metered_phase
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.budgets import rollout_limits
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
@@ -196,24 +199,68 @@ class _RecordingModel:
         return completion.model_copy(update={"call_id": call_id})
 
 
-class _CountingSandbox:
-    """Counts every execution a round asks for (validity, mutants, rollouts) in the live stats."""
+@dataclass(frozen=True)
+class _Stop:
+    """How a round ends: its verdict and reason, and what only this ending records."""
 
-    def __init__(self, inner: Sandbox, stats: RunStats) -> None:
-        self.inner = inner
-        self.stats = stats
-        self.name = inner.name
+    verdict: Verdict
+    reason: str
+    raw_output: str | None = None  # None: the challenger's last answer
+    static_problems: tuple[str, ...] = ()
 
-    async def __aenter__(self) -> _CountingSandbox:
-        await self.inner.__aenter__()
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.inner.__aexit__(None, None, None)
+@dataclass
+class _RoundState:
+    """What one round's phases hand each other, filled in phase order (see ``Generator._round``)."""
 
-    async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
-        self.stats.executions += 1
-        return await self.inner.run(program, limits)
+    seed: Seed
+    round_no: int
+    started: str
+    ledger: _RoundLedger
+    challenger: _RecordingModel
+    weak_model: _RecordingModel
+    strong_model: _RecordingModel
+    reviewer: _RecordingModel | None
+    messages: list[Message]  # the challenger's prompt
+    prompt_refs: tuple[MessageRef, ...]
+    # Filled by the phases, in this order:
+    draft: Problem | None = None  # _draft
+    rollout_limits: Limits | None = None  # _fix_rollout_limits: one reference run
+    solver_prompt: list[Message] = field(default_factory=list)  # _fix_rollout_limits: states them
+    validity: ValiditySummary | None = None  # _validity
+    weak: list[Attempt] = field(default_factory=list)  # _weak_rollouts
+    strong: list[Attempt] = field(default_factory=list)  # _strong_rollouts
+    decision: GateDecision | None = None  # _weak_gate when it ends the round, else _decide
+    review: str | None = None  # _review
+    repairs: list[Attempt] = field(default_factory=list)  # _repair
+
+    @property
+    def problem(self) -> Problem:
+        if self.draft is None:
+            raise AssertionError("a phase after the draft ran without a draft")
+        return self.draft
+
+    @property
+    def limits(self) -> Limits:
+        if self.rollout_limits is None:
+            raise AssertionError("the rollouts' limits were not fixed before the rollouts")
+        return self.rollout_limits
+
+    @property
+    def gate_decision(self) -> GateDecision:
+        if self.decision is None:
+            raise AssertionError("the gate has not decided")
+        return self.decision
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    """What one round produced: its record, its scored attempts (rollouts, then repair turns) and,
+    when accepted, the problem's record."""
+
+    record: RoundRecord
+    attempts: list[Attempt]
+    problem: ProblemRecord | None = None
 
 
 async def _cancel(tasks: Sequence[asyncio.Task[Any]]) -> None:
@@ -276,7 +323,7 @@ class Generator:
         self.cfg = cfg
         self.models = models
         self.stats = RunStats()
-        self.sandbox: Sandbox = _CountingSandbox(sandbox, self.stats)
+        self.sandbox = MeteredSandbox(sandbox, owned=False, on_start=self._count_execution)
         self.store = store
         self.gate: Gate = cfg.gate
         self.limits: Limits = cfg.sandbox.limits
@@ -291,6 +338,9 @@ class Generator:
             sandbox_backend=getattr(sandbox, "name", "unknown"),
             policy_id=policy_id,
         )
+
+    def _count_execution(self) -> None:
+        self.stats.executions += 1  # as it starts: the live display shows executions in flight
 
     # ------------------------------------------------------------------ records
 
@@ -381,7 +431,8 @@ class Generator:
         engine = find_engine(self.sandbox)
         for round_no in range(1, max_rounds + 1):
             incidents = engine.incidents if engine is not None else 0
-            record, attempts, problem_record = await self._round(seed, round_no, rejections)
+            outcome = await self._round(seed, round_no, rejections)
+            record, attempts, problem_record = outcome.record, outcome.attempts, outcome.problem
             if engine is not None and engine.failure is not None:
                 raise engine.failure
             if engine is not None and engine.incidents != incidents:
@@ -430,143 +481,152 @@ class Generator:
 
     # ------------------------------------------------------------------ one round
 
-    async def _round(
-        self, seed: Seed, round_no: int, rejections: list[Rejection]
-    ) -> tuple[RoundRecord, list[Attempt], ProblemRecord | None]:
+    async def _round(self, seed: Seed, round_no: int, rejections: list[Rejection]) -> RoundOutcome:
+        """One round, phase by phase; the first phase that rejects the draft ends it.
+
+        Two model calls start before the phase that needs them, to keep the models busy: the weak
+        solver's drafts while validity runs (it only needs the statement), the strong solver's as
+        soon as the weak rollouts in settle the weak gate. Neither changes what is decided.
+        """
+        st = self._open_round(seed, round_no, rejections)
+        if (stop := await self._draft(st)) is not None:
+            return self._end(st, stop)
+        if (stop := self._static_checks(st)) is not None:
+            return self._end(st, stop)
+        await self._fix_rollout_limits(st)
+
+        # Speculative: the weak solver only needs the statement, so its drafts start now.
+        weak_drafts = self._ask_weak(st) if self.cfg.loop.speculative_weak else []
+        try:
+            stop = await self._validity(st)
+        except BaseException:
+            await _cancel(weak_drafts)
+            raise
+        if stop is not None:
+            await _cancel(weak_drafts)  # answers already in stay in the calls table and the usage
+            return self._end(st, stop)
+
+        # Returns the strong solver's drafts if the weak rollouts in settled the weak gate early.
+        strong_drafts = await self._weak_rollouts(st, weak_drafts or self._ask_weak(st))
+        if (stop := self._weak_gate(st)) is not None:
+            await _cancel(strong_drafts)  # cannot have started: the gate was not settled
+            return self._end(st, stop)
+        await self._strong_rollouts(st, strong_drafts or self._ask_strong(st))
+
+        self._decide(st)
+        if (stop := await self._review(st)) is not None:
+            return self._end(st, stop)
+        if (stop := self._gate_rejection(st)) is not None:
+            return self._end(st, stop)
+        await self._repair(st)
+        return self._accept(st)
+
+    def _open_round(self, seed: Seed, round_no: int, rejections: list[Rejection]) -> _RoundState:
+        """Consumes the seed and the feedback so far; produces the round's state: the models wrapped
+        to record every call, and the challenger's prompt (stored)."""
         started = utcnow()
         ledger = _RoundLedger()
-        m = self.models
 
         def recorded(model: ChatModel, role: str) -> _RecordingModel:
             return _RecordingModel(model, self, seed.id, round_no, role, ledger)
 
-        challenger, weak_model, strong_model = (
-            recorded(m.challenger, "challenger"), recorded(m.weak, "weak"), recorded(m.strong, "strong"),
-        )  # fmt: skip
-        reviewer = recorded(m.reviewer, "reviewer") if m.reviewer is not None else None
-
+        m = self.models
         messages = challenger_messages(
             seed, round_no, self.cfg.loop.max_rounds, rejections,
             min_tests=self.cfg.loop.min_tests, policy_rules=self.policy_rules,
         )  # fmt: skip
-        prompt_refs = self.store_messages(messages)
+        return _RoundState(
+            seed=seed, round_no=round_no, started=started, ledger=ledger,
+            challenger=recorded(m.challenger, "challenger"), weak_model=recorded(m.weak, "weak"),
+            strong_model=recorded(m.strong, "strong"),
+            reviewer=recorded(m.reviewer, "reviewer") if m.reviewer is not None else None,
+            messages=messages, prompt_refs=self.store_messages(messages),
+        )  # fmt: skip
 
-        def rnd(verdict: Verdict, reason: str, **extra: Any) -> RoundRecord:
-            extra.setdefault("raw_output", ledger.last_output.get("challenger", "")[:RAW_CAP])
-            return RoundRecord(
-                run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, round=round_no,
-                verdict=verdict, reason=reason, started_at=started, usage=dict(ledger.usage),
-                unstored_usage=dict(ledger.unstored), prompt=prompt_refs, call_ids=tuple(ledger.call_ids),
-                provenance=self.provenance, **extra,
-            )  # fmt: skip
-
+    async def _draft(self, st: _RoundState) -> _Stop | None:
+        """Draft: the challenger's prompt -> ``st.draft``, the problem. An answer that stays
+        unparseable ends the round as malformed; an endpoint that stays down aborts the seed."""
         try:
-            problem = await draft_problem(challenger, messages, seed=self.cfg.seed * 7919 + round_no)
-        except MalformedOutput as exc:
-            return (
-                rnd(
-                    Verdict.MALFORMED,
-                    f"the draft was not a valid problem: {exc}",
-                    raw_output=exc.raw[:RAW_CAP],
-                ),
-                [],
-                None,
+            st.draft = await draft_problem(
+                st.challenger, st.messages, seed=self.cfg.seed * 7919 + st.round_no
             )
+        except MalformedOutput as exc:
+            reason = f"the draft was not a valid problem: {exc}"
+            return _Stop(Verdict.MALFORMED, reason, raw_output=exc.raw[:RAW_CAP])
         except ModelError as exc:
             raise SeedAborted(f"challenger endpoint failed: {exc}") from exc
+        return None
 
-        pid = problem.id
-        static = check_static(problem, min_tests=self.cfg.loop.min_tests)
-        if not static.ok:
-            reason = "; ".join(static.problems)
-            return (
-                rnd(
-                    Verdict.INVALID, reason, problem=problem, problem_id=pid, static_problems=static.problems
-                ),
-                [],
-                None,
-            )
+    def _static_checks(self, st: _RoundState) -> _Stop | None:
+        """Static checks: the problem -> invalid (with the problems found), or on to the sandbox."""
+        static = check_static(st.problem, min_tests=self.cfg.loop.min_tests)
+        if static.ok:
+            return None
+        return _Stop(Verdict.INVALID, "; ".join(static.problems), static_problems=static.problems)
 
-        # The rollout limit is fixed from one reference run before any solver is asked, so the
-        # solver prompt can state the limit the solutions are judged under (a timeout is then a
-        # fair verdict). The validity checks below run the reference again, several times.
-        limits = await self._rollout_limits(problem)
-        solver_prompt = solver_messages(problem, limits)
+    async def _fix_rollout_limits(self, st: _RoundState) -> None:
+        """The problem -> ``st.rollout_limits`` and the solver prompt that states them.
 
-        # The weak solver only sees the statement, so it can be asked while the validity checks run.
-        async def weak_draft(i: int) -> Draft:
-            return await draft(
-                weak_model, self.cfg.roles.weak.model, "weak", problem, solver_prompt, sample=i, turn=0
-            )
+        The rollout limit is fixed from one reference run before any solver is asked, so the solver
+        prompt can state the limit the solutions are judged under (a timeout is then a fair
+        verdict). The validity checks run the reference again, several times."""
+        with metered_phase("reference"):
+            st.rollout_limits = await self._rollout_limits(st.problem)
+        st.solver_prompt = solver_messages(st.problem, st.limits)
 
-        k_weak, k_strong = self.cfg.roles.weak.samples, self.cfg.roles.strong.samples
-        early = (
-            [asyncio.create_task(weak_draft(i)) for i in range(k_weak)]
-            if self.cfg.loop.speculative_weak
-            else []
-        )
+    async def _validity(self, st: _RoundState) -> _Stop | None:
+        """Validity in the sandbox: the problem -> ``st.validity`` (the summary recorded), or
+        invalid with the first check that failed. A sandbox failure aborts the seed."""
         try:
-            validity = await check_validity(
-                self.sandbox, problem, self.limits, runs=self.cfg.loop.validity_runs,
-                mutation_threshold=self.cfg.loop.mutation_threshold, max_mutants=self.cfg.loop.max_mutants,
-                seed=self.cfg.seed, check_mutants=self.cfg.loop.max_mutants > 0,
-            )  # fmt: skip
-        except BaseException as exc:
-            await _cancel(early)
-            if isinstance(exc, SandboxError):
-                raise SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
-            raise
-        vsum = ValiditySummary(
+            with metered_phase("validity"):
+                validity = await check_validity(
+                    self.sandbox, st.problem, self.limits, runs=self.cfg.loop.validity_runs,
+                    mutation_threshold=self.cfg.loop.mutation_threshold, max_mutants=self.cfg.loop.max_mutants,
+                    seed=self.cfg.seed, check_mutants=self.cfg.loop.max_mutants > 0,
+                )  # fmt: skip
+        except SandboxError as exc:
+            raise SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
+        mutation = validity.mutation
+        st.validity = ValiditySummary(
             valid=validity.valid,
             reason=validity.reason,
             failed_check=validity.failed_check.value if validity.failed_check else None,
             flaky_tests=tuple(validity.flaky_tests),
             trivial_passed=tuple(validity.trivial_passed),
-            mutation_score=validity.mutation.score if validity.mutation else None,
-            surviving_mutants=tuple(m.description for m in validity.mutation.survived[:10])
-            if validity.mutation
-            else (),
+            mutation_score=mutation.score if mutation else None,
+            surviving_mutants=tuple(m.description for m in mutation.survived[:10]) if mutation else (),
             reference_cpu_s=validity.reference_cpu_s or 0.0,
         )
         if not validity.valid:
-            # Speculative weak calls already answered are in the calls table and the round's usage.
-            await _cancel(early)
-            return (
-                rnd(Verdict.INVALID, validity.reason, problem=problem, problem_id=pid, validity=vsum),
-                [],
-                None,
-            )
+            return _Stop(Verdict.INVALID, validity.reason)
+        st.validity = st.validity.model_copy(update={"cpu_limit_s": st.limits.cpu_seconds})
+        return None
 
-        vsum = vsum.model_copy(update={"cpu_limit_s": limits.cpu_seconds})
-        drafts = early or [asyncio.create_task(weak_draft(i)) for i in range(k_weak)]
+    def _ask_weak(self, st: _RoundState) -> list[asyncio.Task[Draft]]:
+        """Starts the weak solver's ``samples`` drafts (model calls only; nothing runs yet)."""
+        return self._ask(st, st.weak_model, "weak", self.cfg.roles.weak.samples)
 
-        async def judged(task: asyncio.Task[Draft]) -> Attempt:
-            # A rollout's few executions stand between a seed and its next model call; another
-            # seed's validity checks queue dozens at once. The rollouts go first.
-            d = await task
-            with priority(1):
-                return await judge(d, self.sandbox, limits)
+    def _ask_strong(self, st: _RoundState) -> list[asyncio.Task[Draft]]:
+        """Starts the strong solver's ``samples`` drafts (model calls only; nothing runs yet)."""
+        return self._ask(st, st.strong_model, "strong", self.cfg.roles.strong.samples)
 
-        def strong_drafts() -> list[asyncio.Task[Draft]]:
-            return [
-                asyncio.create_task(
-                    draft(
-                        strong_model,
-                        self.cfg.roles.strong.model,
-                        "strong",
-                        problem,
-                        solver_prompt,
-                        sample=i,
-                        turn=0,
-                    )
-                )
-                for i in range(k_strong)
-            ]
+    def _ask(self, st: _RoundState, model: ChatModel, role: str, samples: int) -> list[asyncio.Task[Draft]]:
+        name = self.role_model(role)
+        return [
+            asyncio.create_task(draft(model, name, role, st.problem, st.solver_prompt, sample=i, turn=0))
+            for i in range(samples)
+        ]
 
-        # The strong solver is asked as soon as the weak gate passes whatever the weak rollouts still
-        # running turn out to be (a slow one may be timing out): no call is made that the gate would
-        # not have made, only earlier.
-        weak_runs = [asyncio.create_task(judged(t)) for t in drafts]
+    async def _weak_rollouts(
+        self, st: _RoundState, drafts: list[asyncio.Task[Draft]]
+    ) -> list[asyncio.Task[Draft]]:
+        """Weak rollouts: the weak drafts, each executed as it arrives -> ``st.weak``.
+
+        Returns the strong solver's drafts if they were started early: the strong solver is asked
+        as soon as the weak gate passes whatever the weak rollouts still running turn out to be (a
+        slow one may be timing out). No call is made that the gate would not have made, only earlier.
+        """
+        weak_runs = [asyncio.create_task(self._judged(st, t)) for t in drafts]
         strong_early: list[asyncio.Task[Draft]] = []
         try:
             running: set[asyncio.Task[Attempt]] = set(weak_runs)
@@ -575,64 +635,102 @@ class Generator:
                 if running and not strong_early:
                     done = [RolloutScore.of_attempt(t.result()) for t in weak_runs if t.done()]
                     if self.gate.weak_gate_settled(done, len(running)):
-                        strong_early = strong_drafts()
-            weak = [t.result() for t in weak_runs]
+                        strong_early = self._ask_strong(st)
+            st.weak = [t.result() for t in weak_runs]
         except BaseException:
             await _cancel([*weak_runs, *drafts, *strong_early])
             raise
-        weak_scores = _scores(weak)
-        common = {"problem": problem, "problem_id": pid, "validity": vsum, "weak_scores": weak_scores}
+        return strong_early
 
-        if not self.gate.weak_gate_passes(_rollouts(weak)):
-            await _cancel(strong_early)  # cannot have started: the gate was not settled
-            decision = self.gate.decide(_rollouts(weak))
-            verdict = Verdict.INFRA if decision.outcome is GateOutcome.INSUFFICIENT else Verdict.TOO_EASY
-            reason = decision.reason
-            if verdict is Verdict.TOO_EASY:
-                reason = f"weak solver passed {_fmt_scores(weak_scores)} ({decision.reason})"
-            return rnd(verdict, reason, gate=_summary(decision), **common), weak, None
+    def _weak_gate(self, st: _RoundState) -> _Stop | None:
+        """The weak gate: the weak rollouts -> too easy (the strong solver is never asked), or on.
+        Too few measured rollouts is an infrastructure verdict, never a score."""
+        if self.gate.weak_gate_passes(_rollouts(st.weak)):
+            return None
+        st.decision = self.gate.decide(_rollouts(st.weak))
+        if st.decision.outcome is GateOutcome.INSUFFICIENT:
+            return _Stop(Verdict.INFRA, st.decision.reason)
+        reason = f"weak solver passed {_fmt_scores(_scores(st.weak))} ({st.decision.reason})"
+        return _Stop(Verdict.TOO_EASY, reason)
 
-        strong_tasks = strong_early or strong_drafts()
+    async def _strong_rollouts(self, st: _RoundState, drafts: list[asyncio.Task[Draft]]) -> None:
+        """Strong rollouts: the strong drafts, executed -> ``st.strong``."""
         try:
-            strong = list(await asyncio.gather(*(judged(t) for t in strong_tasks)))
+            st.strong = list(await asyncio.gather(*(self._judged(st, t) for t in drafts)))
         finally:
-            await _cancel(strong_tasks)  # only ever does something if this round was cancelled
-        strong_scores = _scores(strong)
-        decision = self.gate.decide(_rollouts(weak), _rollouts(strong))
-        common |= {"strong_scores": strong_scores, "gate": _summary(decision)}
-        attempts = weak + strong
+            await _cancel(drafts)  # only ever does something if this round was cancelled
 
-        review: str | None = None
-        if reviewer is not None and self.cfg.reviewer_enabled and any(s != 1.0 for s in strong_scores):
-            ambiguous, review = await self._review(reviewer, problem, strong)
-            if ambiguous:
-                return (
-                    rnd(
-                        Verdict.AMBIGUOUS,
-                        f"reviewer: the statement is ambiguous: {review}",
-                        review=review,
-                        **common,
-                    ),
-                    attempts,
-                    None,
-                )
+    async def _judged(self, st: _RoundState, task: asyncio.Task[Draft]) -> Attempt:
+        # A rollout's few executions stand between a seed and its next model call; another seed's
+        # validity checks queue dozens at once. The rollouts go first.
+        d = await task
+        with priority(1), metered_phase("rollouts"):
+            return await judge(d, self.sandbox, st.limits)
 
+    def _decide(self, st: _RoundState) -> None:
+        """Decide: the raw weak and strong rollouts -> ``st.decision``, the gate's (never a model's)."""
+        st.decision = self.gate.decide(_rollouts(st.weak), _rollouts(st.strong))
+
+    async def _review(self, st: _RoundState) -> _Stop | None:
+        """Review (when a reviewer is configured and some strong rollout failed): the statement and
+        two failing strong solutions -> ``st.review``; an ambiguous statement ends the round."""
+        if st.reviewer is None or not self.cfg.reviewer_enabled:
+            return None
+        if all(s == 1.0 for s in _scores(st.strong)):
+            return None
+        ambiguous, st.review = await self._ask_reviewer(st.reviewer, st.problem, st.strong)
+        if ambiguous:
+            return _Stop(Verdict.AMBIGUOUS, f"reviewer: the statement is ambiguous: {st.review}")
+        return None
+
+    def _gate_rejection(self, st: _RoundState) -> _Stop | None:
+        """The gate's decision -> failed on strong, infrastructure (too few measured), or accepted."""
+        decision = st.gate_decision
         if decision.outcome is GateOutcome.INSUFFICIENT:
-            return rnd(Verdict.INFRA, decision.reason, review=review, **common), attempts, None
+            return _Stop(Verdict.INFRA, decision.reason)
         if decision.outcome is not GateOutcome.ACCEPTED:
-            reason = f"strong solver passed {_fmt_scores(strong_scores)}, weak {_fmt_scores(weak_scores)} ({decision.reason})"
-            return rnd(Verdict.FAILED_ON_STRONG, reason, review=review, **common), attempts, None
+            reason = (
+                f"strong solver passed {_fmt_scores(_scores(st.strong))}, "
+                f"weak {_fmt_scores(_scores(st.weak))} ({decision.reason})"
+            )
+            return _Stop(Verdict.FAILED_ON_STRONG, reason)
+        return None
 
-        attempts += await self._repairs(problem, attempts, limits, weak_model, strong_model)
-        record = rnd(Verdict.ACCEPTED, decision.reason, review=review, **common)
-        accepted = ProblemRecord(
-            run_id=self.store.run_id, epoch=self.store.epoch, seed_id=seed.id, seed_topic=seed.topic,
-            round=round_no, problem_id=pid, problem=problem,
+    async def _repair(self, st: _RoundState) -> None:
+        """Repair (``loop.repair_turns`` > 0): every failing rollout of an accepted problem -> up to
+        that many repair turns with execution feedback -> ``st.repairs``."""
+        with metered_phase("repair"):
+            st.repairs = await self._repairs(
+                st.problem, [*st.weak, *st.strong], st.limits, st.weak_model, st.strong_model
+            )
+
+    def _accept(self, st: _RoundState) -> RoundOutcome:
+        """The accepted round's record, its attempts and the problem record."""
+        decision = st.gate_decision
+        weak_scores, strong_scores = _scores(st.weak), _scores(st.strong)
+        problem = ProblemRecord(
+            run_id=self.store.run_id, epoch=self.store.epoch, seed_id=st.seed.id, seed_topic=st.seed.topic,
+            round=st.round_no, problem_id=st.problem.id, problem=st.problem,
             weak_pass_rate=_rate(weak_scores), strong_pass_rate=_rate(strong_scores),
             weak_scores=weak_scores, strong_scores=strong_scores, gate=_summary(decision),
-            validity=vsum, rounds_used=round_no, provenance=self.provenance,
+            validity=st.validity, rounds_used=st.round_no, provenance=self.provenance,
         )  # fmt: skip
-        return record, attempts, accepted
+        return self._end(st, _Stop(Verdict.ACCEPTED, decision.reason), problem)
+
+    def _end(self, st: _RoundState, stop: _Stop, problem: ProblemRecord | None = None) -> RoundOutcome:
+        """The round's record, from everything its phases produced (and the calls made so far)."""
+        ledger = st.ledger
+        raw = stop.raw_output if stop.raw_output is not None else ledger.last_output.get("challenger", "")
+        record = RoundRecord(
+            run_id=self.store.run_id, epoch=self.store.epoch, seed_id=st.seed.id, round=st.round_no,
+            verdict=stop.verdict, reason=stop.reason, started_at=st.started, usage=dict(ledger.usage),
+            unstored_usage=dict(ledger.unstored), prompt=st.prompt_refs, call_ids=tuple(ledger.call_ids),
+            provenance=self.provenance, raw_output=raw[:RAW_CAP], problem=st.draft,
+            problem_id=st.draft.id if st.draft is not None else None, static_problems=stop.static_problems,
+            validity=st.validity, gate=_summary(st.decision) if st.decision is not None else None,
+            weak_scores=_scores(st.weak), strong_scores=_scores(st.strong), review=st.review,
+        )  # fmt: skip
+        return RoundOutcome(record, [*st.weak, *st.strong, *st.repairs], problem)
 
     async def _rollout_limits(self, problem: Problem) -> Limits:
         """max(rollout floor, 4x the reference's CPU time on one run), within the sandbox budget.
@@ -669,7 +767,9 @@ class Generator:
         chains = await asyncio.gather(*jobs)
         return [a for chain in chains for a in chain]
 
-    async def _review(self, reviewer: ChatModel, problem: Problem, strong: list[Attempt]) -> tuple[bool, str]:
+    async def _ask_reviewer(
+        self, reviewer: ChatModel, problem: Problem, strong: list[Attempt]
+    ) -> tuple[bool, str]:
         failing = [a for a in strong if a.measured and a.score == 0.0][:2]
         if not failing:
             return False, ""

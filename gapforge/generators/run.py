@@ -29,6 +29,7 @@ from gapforge.generators.loop import Generator, Models, RunStats
 from gapforge.llm import OpenAIChatModel, UsageStats
 from gapforge.sandbox import Sandbox, open_sandbox
 from gapforge.sandbox.engine import EngineWatch, find_engine
+from gapforge.sandbox.metered import MeteredSandbox
 
 
 @dataclass
@@ -65,38 +66,6 @@ class RunSummary:
         if more > 0:
             out.append(f"... and {more} more error(s)")
         return out + self.notes
-
-
-class TimedSandbox:
-    """Counts executions and the time the pipeline spends waiting on the sandbox."""
-
-    def __init__(self, inner: Sandbox, *, owned: bool = True) -> None:
-        self.inner = inner
-        self.owned = owned  # a sandbox passed in by the caller stays open for the caller
-        self.name = inner.name
-        self.wait_s = 0.0
-        self.runs = 0
-
-    @property
-    def image(self) -> str:
-        return str(getattr(self.inner, "image", "") or "")
-
-    async def __aenter__(self) -> TimedSandbox:
-        if self.owned:
-            await self.inner.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.owned:
-            await self.inner.__aexit__(None, None, None)
-
-    async def run(self, program, limits=None):  # type: ignore[no-untyped-def]
-        t0 = time.monotonic()
-        try:
-            return await self.inner.run(program, limits)
-        finally:
-            self.wait_s += time.monotonic() - t0
-            self.runs += 1
 
 
 class ProgressDisplay:
@@ -221,9 +190,9 @@ async def generate(
     t0 = time.monotonic()
     try:
         if sandbox is not None:
-            timed = TimedSandbox(sandbox, owned=False)
+            timed = MeteredSandbox(sandbox, owned=False)
         else:
-            timed = TimedSandbox(
+            timed = MeteredSandbox(
                 open_sandbox(
                     cfg.sandbox.backend,
                     limits=cfg.sandbox.limits,

@@ -12,7 +12,7 @@ calling. When both sides fail the decision is ``too_easy`` (the paper's most com
 Presets (Autodata / Agentic Self-Instruct):
 
 * ``prose`` (default): strong mean >= 0.65, weak mean < 0.50, gap (strong - weak) >= 0.20.
-* ``exact-count``: weak passes <= 1 of k, strong passes >= 3 of k, with k = 4.
+* ``exact-count``: weak passes <= 1, strong passes >= 3, of 4 samples per solver.
 * ``deployed`` (paper Fig. 7): weak mean <= 0.65, best weak <= 0.75, no weak zero; strong mean in
   [0.60, 0.95), no strong zero.
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gapforge.errors import ConfigError
 from gapforge.models import Attempt
@@ -220,7 +220,7 @@ class Gate(BaseModel, ABC):
         gate_cls = GATE_PRESETS.get(preset)
         if gate_cls is None:
             raise ConfigError(f"unknown gate preset {preset!r}; choose one of: {', '.join(GATE_PRESETS)}")
-        unknown = sorted(set(overrides) - set(gate_cls.model_fields))
+        unknown = sorted(set(overrides) - _setting_names(gate_cls))
         if unknown:
             raise ConfigError(
                 f"gate preset {preset!r} has no setting {', '.join(map(repr, unknown))}; "
@@ -341,31 +341,38 @@ class ProseGate(Gate):
 class ExactCountGate(Gate):
     """The paper's verifiable setting: weak passes <= 1 of 4, strong passes >= 3 of 4.
 
-    Other k: the thresholds are counts out of ``k``. A side with n measured rollouts (n != k when
-    you sample a different number or infrastructure failures were dropped) is held to the same
-    pass *rates*: weak passes <= floor(weak_max_passes * n / k), strong passes >=
-    ceil(strong_min_passes * n / k). So k = 8 means <= 2 and >= 6; 3 measured of 4 means 0 and 3.
+    Other sample counts: the thresholds are counts out of ``samples``. A side with n measured
+    rollouts (n != samples when the solvers sample a different number or infrastructure failures
+    were dropped) is held to the same pass *rates*: weak passes <= floor(weak_max_passes * n /
+    samples), strong passes >= ceil(strong_min_passes * n / samples). So 8 rollouts against the
+    default thresholds means <= 2 and >= 6; 3 measured of 4 means 0 and 3.
     """
 
+    # Dumped as ``k``, its name before it was ``samples`` like the roles' rollout count: configs
+    # keep their hash, so runs made before the rename still resume. Either name is read.
+    model_config = ConfigDict(serialize_by_alias=True)
+
     preset: Literal["exact-count"] = "exact-count"
-    k: int = Field(default=4, ge=1, le=1000)
+    samples: int = Field(
+        default=4, ge=1, le=1000, validation_alias=AliasChoices("samples", "k"), serialization_alias="k"
+    )
     weak_max_passes: int = Field(default=1, ge=0)
     strong_min_passes: int = Field(default=3, ge=0)
 
     @model_validator(mode="after")
     def _within_k(self) -> ExactCountGate:
-        if self.weak_max_passes > self.k or self.strong_min_passes > self.k:
+        if self.weak_max_passes > self.samples or self.strong_min_passes > self.samples:
             raise ValueError(
                 f"weak_max_passes ({self.weak_max_passes}) and strong_min_passes ({self.strong_min_passes}) "
-                f"must be <= k ({self.k})"
+                f"must be <= samples ({self.samples})"
             )
         return self
 
     def weak_allowed(self, n: int) -> int:
-        return math.floor(self.weak_max_passes * n / self.k + EPS)
+        return math.floor(self.weak_max_passes * n / self.samples + EPS)
 
     def strong_needed(self, n: int) -> int:
-        return math.ceil(self.strong_min_passes * n / self.k - EPS)
+        return math.ceil(self.strong_min_passes * n / self.samples - EPS)
 
     def _weak_checks(self, weak: _Side) -> list[_Check]:
         allowed = self.weak_allowed(weak.n)
@@ -381,8 +388,8 @@ class ExactCountGate(Gate):
 
     def describe(self) -> str:
         return (
-            f"exact-count: weak passes <= {self.weak_max_passes} of {self.k}, "
-            f"strong passes >= {self.strong_min_passes} of {self.k}"
+            f"exact-count: weak passes <= {self.weak_max_passes} of {self.samples}, "
+            f"strong passes >= {self.strong_min_passes} of {self.samples}"
         )
 
 
@@ -442,6 +449,15 @@ def _zero_check(role: str, side: _Side) -> _Check:
     ok = side.zeros == 0
     text = f"no {role} zero" if ok else f"{side.zeros} of {side.n} {role} rollouts passed no test"
     return _Check(ok, text)
+
+
+def _setting_names(gate_cls: type[Gate]) -> set[str]:
+    """A preset's settings as a config may spell them: field names and the names they replaced."""
+    names = set(gate_cls.model_fields)
+    for f in gate_cls.model_fields.values():
+        if isinstance(f.validation_alias, AliasChoices):
+            names |= {c for c in f.validation_alias.choices if isinstance(c, str)}
+    return names
 
 
 GATE_PRESETS: dict[str, type[Gate]] = {
