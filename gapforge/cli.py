@@ -1,20 +1,30 @@
 """gapforge command line: a thin typer app over library functions.
 
-Every error a user can cause is a GapforgeError and is printed as one clear line (no traceback),
-with exit code 2 for bad input and 3 when the sandbox or an endpoint could not run.
+Every command goes through :func:`exit_codes`, the one place errors become exit codes; every
+error a user can cause is printed as one clear line (no traceback)::
+
+    exit  when
+    0     the command did its work (`sandbox run`: the program ran, whatever its verdict)
+    1     `verify` found drift, `doctor` found a failing check
+    2     bad input: a ConfigError (config file, options, a path that is not what the command needs)
+    3     the work could not be done: any other GapforgeError (sandbox, Docker engine, model
+          endpoint, a run directory that is corrupt, locked or from another config) or an OSError
+          (a full or unwritable disk)
+    130   stopped by SIGINT (143: SIGTERM); what was finished is kept and a rerun resumes
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import json
 import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -44,9 +54,11 @@ app.add_typer(images_app, name="images")
 console = Console(stderr=True)
 out = Console()
 T = TypeVar("T")
+P = ParamSpec("P")
 
 EXIT_BAD_INPUT = 2
 EXIT_INFRA = 3
+EXIT_CODES_MARK = "__gapforge_exit_codes__"
 
 
 def _say(label: str, style: str, message: str) -> None:
@@ -67,6 +79,24 @@ def os_error_line(exc: OSError) -> str:
         "free some space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "fix the path or its permissions"
     )
     return f"could not write or read {where}: {what}; {fix} and rerun the same command"
+
+
+def exit_codes(command: Callable[P, T]) -> Callable[P, T]:
+    """Run a command with gapforge's errors mapped to the exit codes of the module's table."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            raise _fail(str(exc), EXIT_BAD_INPUT) from None
+        except GapforgeError as exc:
+            raise _fail(str(exc), EXIT_INFRA) from None
+        except OSError as exc:
+            raise _fail(os_error_line(exc), EXIT_INFRA) from None
+
+    setattr(wrapper, EXIT_CODES_MARK, True)
+    return wrapper
 
 
 def _run_async(
@@ -113,12 +143,6 @@ def _run_async(
         if not stopped:
             raise
         raise stop_line() from None
-    except ConfigError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
-    except OSError as exc:
-        raise _fail(os_error_line(exc), EXIT_INFRA) from None
     if stopped:  # the signal came as the work was ending
         raise stop_line()
     return result
@@ -157,35 +181,17 @@ def _read_text(path: Path, what: str) -> str:
 
 
 def _check_program_input(solution: str, tests: str, kind: str, solution_path: Path, tests_path: Path) -> None:
-    if not solution.strip():
-        raise _fail(f"the solution file {solution_path} is empty: there is nothing to run", EXIT_BAD_INPUT)
-    if not tests.strip():
-        raise _fail(f"the tests file {tests_path} is empty: give at least one test", EXIT_BAD_INPUT)
-    if kind == "function":
-        try:
-            compile(tests, str(tests_path), "exec")
-        except SyntaxError as exc:
-            raise _fail(
-                f"the tests file {tests_path} has a syntax error at line {exc.lineno}: {exc.msg}",
-                EXIT_BAD_INPUT,
-            ) from None
-        if "def test" not in tests:
-            raise _fail(f"the tests file {tests_path} defines no test_* function", EXIT_BAD_INPUT)
-    else:
-        try:
-            cases = json.loads(tests)
-        except json.JSONDecodeError as exc:
-            raise _fail(
-                f"the stdio tests file {tests_path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f'{exc.msg}); expected a list of {{"input": ..., "output": ...}} objects',
-                EXIT_BAD_INPUT,
-            ) from None
-        body = cases.get("cases") if isinstance(cases, dict) else cases
-        if not isinstance(body, list) or not body:
-            raise _fail(
-                f'the stdio tests file {tests_path} must hold a non-empty list of {{"input": ..., "output": ...}}',
-                EXIT_BAD_INPUT,
-            )
+    from gapforge.verifiers.static import check_program
+
+    report = check_program(
+        kind,
+        solution,
+        tests,
+        solution_label=f"the solution file {solution_path}",
+        tests_label=f"the {'stdio ' if kind == 'stdio' else ''}tests file {tests_path}",
+    )
+    if not report.ok:
+        raise ConfigError("; ".join(report.problems))
 
 
 def _print_result(result: ExecutionResult) -> None:
@@ -208,6 +214,7 @@ def _print_result(result: ExecutionResult) -> None:
 
 
 @sandbox_app.command("run")
+@exit_codes
 def sandbox_run(
     solution: Annotated[Path, typer.Option("--solution", "-s", help="The candidate program (Python).")],
     tests: Annotated[
@@ -215,8 +222,11 @@ def sandbox_run(
     ],
     kind: Annotated[str, typer.Option(help="function | stdio")] = "function",
     backend: Annotated[
-        str, typer.Option(help="docker (hardened container) | local (weaker: subprocess)")
-    ] = "docker",
+        str,
+        typer.Option(
+            help="pool (warm hardened containers) | docker (a fresh container per run) | local (weaker: subprocess)"
+        ),
+    ] = "pool",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     cpu: Annotated[float, typer.Option(help="CPU seconds for the run.")] = Limits().cpu_seconds,
     memory: Annotated[int, typer.Option(help="Memory limit in MB.")] = Limits().memory_mb,
@@ -261,6 +271,7 @@ def sandbox_run(
 
 
 @images_app.command("build")
+@exit_codes
 def images_build(
     base: Annotated[
         str, typer.Option(help="auto | registry (FROM python:3.12-slim) | debootstrap (no registry)")
@@ -280,15 +291,13 @@ def images_build(
     mode = "debootstrap" if offline else base
     if mode not in ("auto", "registry", "debootstrap"):
         raise _fail(f"unknown base {base!r}: use auto, registry or debootstrap", EXIT_BAD_INPUT)
-    try:
-        show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
-        tag = build_runner_image(connect(), mode, log=show, force=force)  # type: ignore[arg-type]
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
+    show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
+    tag = build_runner_image(connect(), mode, log=show, force=force)  # type: ignore[arg-type]
     out.print(tag)
 
 
 @app.command()
+@exit_codes
 def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
@@ -315,6 +324,7 @@ def doctor(
 
 
 @app.command()
+@exit_codes
 def cleanup(
     all_: Annotated[
         bool, typer.Option("--all", help="Also remove containers of gapforge runs still alive.")
@@ -330,10 +340,7 @@ def cleanup(
     """
     from gapforge.sandbox.docker import connect, sweep
 
-    try:
-        n = sweep(connect(), stale_only=not all_)
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
+    n = sweep(connect(), stale_only=not all_)
     out.print(f"removed {n} container(s)")
 
 
@@ -343,6 +350,7 @@ def _print_summary(summary: Any) -> None:
 
 
 @app.command()
+@exit_codes
 def generate(
     config: Annotated[Path, typer.Option("--config", "-c", help="TOML run config (see examples/configs/).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory (created, or resumed).")],
@@ -372,16 +380,13 @@ def generate(
     from gapforge.generators.run import generate as run_generate
     from gapforge.generators.seeds import load_seeds
 
-    try:
-        cfg = load_config(config)
-        validate_environment(cfg, source=str(config))
-        seed_list = load_seeds(cfg.seeds, limit=seeds)
-        pol = _load_policy(policy)
-        # A policy carries the challenger's rules and knobs only; nothing that decides acceptance.
-        cfg = pol.apply(cfg) if pol is not None else cfg
-        rules, policy_id = (pol.rules, pol.id) if pol is not None else ((), None)
-    except ConfigError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    cfg = load_config(config)
+    validate_environment(cfg, source=str(config))
+    seed_list = load_seeds(cfg.seeds, limit=seeds)
+    pol = _load_policy(policy)
+    # A policy carries the challenger's rules and knobs only; nothing that decides acceptance.
+    cfg = pol.apply(cfg) if pol is not None else cfg
+    rules, policy_id = (pol.rules, pol.id) if pol is not None else ((), None)
     if concurrency < 1:
         raise _fail("--concurrency must be at least 1", EXIT_BAD_INPUT)
     if ray is not None:
@@ -414,6 +419,7 @@ def _load_policy(path: Path | None) -> Policy | None:
 
 
 @app.command()
+@exit_codes
 def optimize(
     config: Annotated[
         Path,
@@ -504,6 +510,7 @@ def optimize(
 
 
 @app.command()
+@exit_codes
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("demo-out"),
     seeds: Annotated[int, typer.Option(help="How many of the bundled topics to use.")] = 14,
@@ -600,8 +607,6 @@ def _publish_demo(out_dir: Path, accepted: int) -> None:
     try:
         pub = do_publish(out_dir)
         rep = do_report(out_dir, out_dir / "report.html")
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
     except OSError as exc:  # the writers do not always say which file failed
         what = exc.strerror or str(exc)
         raise _fail(
@@ -616,6 +621,7 @@ EXPORT_FORMATS = ("verl", "trl", "openrlhf", "open-r1", "sft", "dpo")
 
 
 @app.command()
+@exit_codes
 def publish(
     run_dir: Annotated[Path, typer.Argument(help="A run directory from generate/demo.")],
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Default: RUN_DIR/published.")] = None,
@@ -645,17 +651,15 @@ def publish(
     from gapforge.dataset.publish import publish as do_publish
 
     _check_dir(run_dir)
-    try:
-        res = do_publish(
-            run_dir, out_dir, license=license_, benchmark_files=benchmark or (), test_fraction=test_fraction
-        )
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    res = do_publish(
+        run_dir, out_dir, license=license_, benchmark_files=benchmark or (), test_fraction=test_fraction
+    )
     rows = ", ".join(f"{k} {v}" for k, v in res.rows.items())
     out.print(f"published {res.out_dir}: {rows}; card {res.card}", highlight=False)
 
 
 @app.command()
+@exit_codes
 def export(
     source: Annotated[Path, typer.Argument(help="A run directory or a published dataset.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="verl | trl | openrlhf | open-r1 | sft | dpo")],
@@ -694,24 +698,22 @@ def export(
     if fmt not in EXPORT_FORMATS:
         raise _fail(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", EXIT_BAD_INPUT)
     _check_dir(source)
-    try:
-        res = do_export(
-            source,
-            fmt,
-            out_path,
-            split=split,
-            drop_flagged=drop_flagged,
-            kinds=set(kinds) if kinds else None,
-            accepted_only=accepted_only,
-            system_prompt=system_prompt,
-            data_source=data_source,
-        )
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    res = do_export(
+        source,
+        fmt,
+        out_path,
+        split=split,
+        drop_flagged=drop_flagged,
+        kinds=set(kinds) if kinds else None,
+        accepted_only=accepted_only,
+        system_prompt=system_prompt,
+        data_source=data_source,
+    )
     out.print(f"{res.format}: {res.rows} rows -> {res.path}", highlight=False)
 
 
 @app.command()
+@exit_codes
 def verify(
     source: Annotated[Path, typer.Argument(help="A run directory or a published dataset.")],
     backend: Annotated[str, typer.Option(help="pool | docker | local")] = "pool",
@@ -728,18 +730,14 @@ def verify(
     if backend not in BACKENDS:
         raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
     _check_dir(source)
-    try:
-        rep = do_verify(source, backend=backend)
-    except ConfigError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
+    rep = do_verify(source, backend=backend)
     out.print(rep.summary(), highlight=False)
     if not rep.ok:
         raise typer.Exit(1)
 
 
 @app.command()
+@exit_codes
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     out_html: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
@@ -752,10 +750,7 @@ def report(
     from gapforge.dataset.report import report as do_report
 
     _check_dir(run_dir)
-    try:
-        res = do_report(run_dir, out_html)
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    res = do_report(run_dir, out_html)
     out.print(
         f"report {res.path}: {res.accepted} accepted, {res.rounds} rounds, {res.seeds} seeds", highlight=False
     )

@@ -32,7 +32,13 @@ from gapforge.verifiers.mutation import (
     mutation_score,
     mutation_sites,
 )
-from gapforge.verifiers.static import StaticReport, check_static, count_tests, parse_stdio_cases
+from gapforge.verifiers.static import (
+    StaticReport,
+    check_program,
+    check_static,
+    count_tests,
+    parse_stdio_cases,
+)
 from gapforge.verifiers.validity import (
     TrivialSolution,
     ValidityCheck,
@@ -63,6 +69,7 @@ __all__ = [
     "ValidityReport",
     "all_mutants",
     "as_rollout",
+    "check_program",
     "check_static",
     "check_validity",
     "count_tests",
