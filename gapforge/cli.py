@@ -16,6 +16,7 @@ error a user can cause is printed as one clear line (no traceback)::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import functools
 import json
@@ -37,7 +38,9 @@ from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status,
 
 if TYPE_CHECKING:
     from gapforge.config import RunConfig
+    from gapforge.dataset.records import Seed
     from gapforge.generators.policy import Policy
+    from gapforge.generators.run import Runner, RunSummary
 
 app = typer.Typer(
     name="gapforge",
@@ -355,7 +358,9 @@ def generate(
     config: Annotated[Path, typer.Option("--config", "-c", help="TOML run config (see examples/configs/).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory (created, or resumed).")],
     seeds: Annotated[int | None, typer.Option(help="Use only the first N seeds.")] = None,
-    concurrency: Annotated[int, typer.Option(help="Seeds worked on at once.")] = 4,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Seeds worked on at once (default 4; with --ray: 2 per node CPU).")
+    ] = None,
     force_new: Annotated[
         bool, typer.Option("--force-new", help="Start over in a run dir made by another config.")
     ] = False,
@@ -377,37 +382,54 @@ def generate(
       gapforge generate -c vllm.toml -o runs/big --seeds 1000 --concurrency 16
     """
     from gapforge.config import load_config, validate_environment
-    from gapforge.generators.run import generate as run_generate
     from gapforge.generators.seeds import load_seeds
 
     cfg = load_config(config)
     validate_environment(cfg, source=str(config))
     seed_list = load_seeds(cfg.seeds, limit=seeds)
-    pol = _load_policy(policy)
     # A policy carries the challenger's rules and knobs only; nothing that decides acceptance.
-    cfg = pol.apply(cfg) if pol is not None else cfg
-    rules, policy_id = (pol.rules, pol.id) if pol is not None else ((), None)
-    if concurrency < 1:
-        raise _fail("--concurrency must be at least 1", EXIT_BAD_INPUT)
-    if ray is not None:
-        from gapforge.distributed import generate_on_ray
+    pol = _load_policy(policy)
+    _generate(
+        cfg, seed_list, out_dir, _runner(ray, concurrency), force_new=force_new, progress=progress, policy=pol
+    )
 
-        cluster = _run_async(
-            lambda: generate_on_ray(
-                cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
-                progress=progress, policy_rules=rules, policy_id=policy_id,
-            )
+
+def _runner(ray: str | None, concurrency: int | None, demo_latency_s: float | None = None) -> Runner:
+    """This machine, or a Ray cluster: the one place the CLI chooses a runner."""
+    if ray is None:
+        from gapforge.generators.run import LocalRunner
+
+        return LocalRunner(concurrency=4 if concurrency is None else concurrency)
+    from gapforge.distributed import RayRunner
+
+    return RayRunner(address=ray, concurrency=concurrency, demo_latency_s=demo_latency_s)
+
+
+def _generate(
+    cfg: RunConfig,
+    seed_list: list[Seed],
+    out_dir: Path,
+    runner: Runner,
+    *,
+    force_new: bool,
+    progress: bool,
+    policy: Policy | None = None,
+) -> RunSummary:
+    """One run with the live display, its summary printed; a signal stops it with a resume line."""
+    from gapforge.api import generate as run_generate
+    from gapforge.cli_progress import ProgressDisplay
+
+    display = ProgressDisplay(console, enabled=progress)
+    with display.shown():
+        summary = _run_async(
+            lambda: run_generate(
+                cfg, out_dir, seeds=seed_list, runner=runner, policy=policy, force_new=force_new,
+                on_progress=display,
+            ),
+            _kept(out_dir, seed_list),
         )  # fmt: skip
-        _print_summary(cluster)
-        return
-    summary = _run_async(
-        lambda: run_generate(
-            cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
-            progress=progress, policy_rules=rules, policy_id=policy_id,
-        ),
-        _kept(out_dir, seed_list),
-    )  # fmt: skip
     _print_summary(summary)
+    return summary
 
 
 def _load_policy(path: Path | None) -> Policy | None:
@@ -515,7 +537,9 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("demo-out"),
     seeds: Annotated[int, typer.Option(help="How many of the bundled topics to use.")] = 14,
     backend: Annotated[str, typer.Option(help="pool | docker | local")] = "pool",
-    concurrency: Annotated[int, typer.Option(help="Seeds worked on at once.")] = 4,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Seeds worked on at once (default 4; with --ray: 2 per node CPU).")
+    ] = None,
     latency: Annotated[float, typer.Option(help="Seconds the offline model server waits per call.")] = 0.0,
     force_new: Annotated[
         bool, typer.Option("--force-new", help="Start over in a run dir made by another config.")
@@ -542,7 +566,6 @@ def demo(
     from gapforge.dataset.records import Seed
     from gapforge.demo.bank import DEFAULT_TOPICS
     from gapforge.demo.server import DemoServer
-    from gapforge.generators.run import generate as run_generate
     from gapforge.models import content_hash
 
     if backend not in BACKENDS:
@@ -566,34 +589,13 @@ def demo(
         Seed(id="s-" + content_hash({"topic": t, "context": ""}, 12), topic=t, source="builtin")
         for t in topics
     ]
-    if ray is not None:
-        from gapforge.distributed import generate_on_ray
-
-        # every node serves the demo models itself; the driver's URL only fixes the config
-        cfg = demo_cfg("http://127.0.0.1:1/v1")
-        cluster = _run_async(
-            lambda: generate_on_ray(
-                cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
-                progress=progress, demo_latency_s=latency,
-            )
-        )  # fmt: skip
-        _print_summary(cluster)
-        _publish_demo(out_dir, cluster.stats.accepted)
-        return
-    with DemoServer(latency_s=latency) as server:
-        cfg = demo_cfg(server.base_url)
-        console.print(
-            f"offline model server at {server.base_url}; {len(seed_list)} seeds; sandbox {backend}",
-            markup=False,
-        )
-        summary = _run_async(
-            lambda: run_generate(
-                cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
-                progress=progress,
-            ),
-            _kept(out_dir, seed_list),
-        )  # fmt: skip
-    _print_summary(summary)
+    runner = _runner(ray, concurrency, demo_latency_s=latency)
+    # On Ray every node serves the demo models itself: the driver's URL only fixes the config.
+    with DemoServer(latency_s=latency) if ray is None else contextlib.nullcontext() as server:
+        cfg = demo_cfg(server.base_url if server is not None else "http://127.0.0.1:1/v1")
+        where = f"offline model server at {server.base_url}" if server is not None else f"Ray cluster {ray}"
+        console.print(f"{where}; {len(seed_list)} seeds; sandbox {backend}", markup=False)
+        summary = _generate(cfg, seed_list, out_dir, runner, force_new=force_new, progress=progress)
     _publish_demo(out_dir, summary.stats.accepted)
 
 
