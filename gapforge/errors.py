@@ -20,6 +20,20 @@ never exceptions.
 
 from __future__ import annotations
 
+__all__ = [
+    "ConfigError",
+    "DockerUnavailable",
+    "GapforgeError",
+    "ImageBuildError",
+    "ImageNotFound",
+    "MalformedOutput",
+    "ModelError",
+    "RewardsUnmeasured",
+    "RunStoreError",
+    "SandboxError",
+    "SeedAborted",
+]
+
 
 class GapforgeError(Exception):
     """Root of every error gapforge raises on purpose."""
