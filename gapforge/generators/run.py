@@ -72,7 +72,16 @@ class RunProgress:
     retried: int = 0
 
     @classmethod
-    def of(cls, stats: RunStats, *, tokens: int, **extra: object) -> RunProgress:
+    def of(
+        cls,
+        stats: RunStats,
+        *,
+        tokens: int,
+        waiting: str | None = None,
+        nodes: int | None = None,
+        in_flight: int | None = None,
+        retried: int = 0,
+    ) -> RunProgress:
         return cls(
             seeds_total=stats.seeds_total,
             seeds_done=stats.seeds_done,
@@ -83,7 +92,10 @@ class RunProgress:
             tokens=tokens,
             verdicts=tuple(stats.verdicts.most_common()),
             elapsed_s=time.monotonic() - stats.started,
-            **extra,  # type: ignore[arg-type]
+            waiting=waiting,
+            nodes=nodes,
+            in_flight=in_flight,
+            retried=retried,
         )
 
 
