@@ -105,7 +105,7 @@ def exit_codes(command: Callable[P, T]) -> Callable[P, T]:
 def _run_async(
     factory: Callable[[], Coroutine[Any, Any, T]], on_stop: Callable[[str], str] | None = None
 ) -> T:
-    """The one asyncio.run at the CLI edge; library errors become one readable line.
+    """The one asyncio.run at the CLI edge (errors are left to the command's :func:`exit_codes`).
 
     SIGINT and SIGTERM cancel the work: every ``async with`` unwinds (the run's containers are
     removed, the run store is closed), then ``on_stop(signal name)`` is printed as one line and the
