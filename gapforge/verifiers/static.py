@@ -86,7 +86,7 @@ def check_program(
     tests: str,
     *,
     solution_label: str = "the solution",
-    tests_label: str = "the tests",
+    tests_label: str = "the test file",
 ) -> StaticReport:
     """Checks on a program and its tests given by hand (``gapforge sandbox run``), before running.
 
