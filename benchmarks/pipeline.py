@@ -192,7 +192,6 @@ def child_seeds(n: int) -> list[Any]:
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    from rich.console import Console
 
     from gapforge.config import demo_config
     from gapforge.generators import loop
@@ -277,8 +276,7 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
             t1 = time.monotonic()
             clock.run = Waits(t1)
             summary = await generate(
-                cfg, seeds, out, progress=False, concurrency=spec["concurrency"], sandbox=sb,
-                console=Console(stderr=True, quiet=True),
+                cfg, seeds, out, concurrency=spec["concurrency"], sandbox=sb,
             )  # fmt: skip
             end = time.monotonic()
             clock.run.change(end)

@@ -154,7 +154,6 @@ async def run_ray(
                 seed_list,
                 out,
                 address=cluster.address,
-                progress=False,
             )
             wall, c1 = time.monotonic() - t0, cpu_times()
             requests = sum(server.request_counts().values())
@@ -183,7 +182,7 @@ async def run_single(
         async with open_sandbox(
             "pool", limits=cfg.sandbox.limits, max_concurrency=1, run_id="bench-ray-single"
         ) as sb:
-            summary = await generate(cfg, seed_list, out, progress=False, concurrency=concurrency, sandbox=sb)
+            summary = await generate(cfg, seed_list, out, concurrency=concurrency, sandbox=sb)
         wall, c1 = time.monotonic() - t0, cpu_times()
         requests = sum(server.request_counts().values())
     result = {"mode": "single", "workers": 1, **figures(summary, requests, wall, (c0, c1))}

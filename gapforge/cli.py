@@ -1,20 +1,31 @@
 """gapforge command line: a thin typer app over library functions.
 
-Every error a user can cause is a GapforgeError and is printed as one clear line (no traceback),
-with exit code 2 for bad input and 3 when the sandbox or an endpoint could not run.
+Every command goes through :func:`exit_codes`, the one place errors become exit codes; every
+error a user can cause is printed as one clear line (no traceback)::
+
+    exit  when
+    0     the command did its work (`sandbox run`: the program ran, whatever its verdict)
+    1     `verify` found drift, `doctor` found a failing check
+    2     bad input: a ConfigError (config file, options, a path that is not what the command needs)
+    3     the work could not be done: any other GapforgeError (sandbox, Docker engine, model
+          endpoint, a run directory that is corrupt, locked or from another config) or an OSError
+          (a full or unwritable disk)
+    130   stopped by SIGINT (143: SIGTERM); what was finished is kept and a rerun resumes
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
+import functools
 import json
 import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,6 +38,8 @@ from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status,
 
 if TYPE_CHECKING:
     from gapforge.config import RunConfig
+    from gapforge.dataset.records import Seed
+    from gapforge.generators.run import Runner, RunSummary
     from gapforge.optimize import Policy
 
 app = typer.Typer(
@@ -44,9 +57,11 @@ app.add_typer(images_app, name="images")
 console = Console(stderr=True)
 out = Console()
 T = TypeVar("T")
+P = ParamSpec("P")
 
 EXIT_BAD_INPUT = 2
 EXIT_INFRA = 3
+EXIT_CODES_MARK = "__gapforge_exit_codes__"
 
 
 def _say(label: str, style: str, message: str) -> None:
@@ -69,10 +84,28 @@ def os_error_line(exc: OSError) -> str:
     return f"could not write or read {where}: {what}; {fix} and rerun the same command"
 
 
+def exit_codes(command: Callable[P, T]) -> Callable[P, T]:
+    """Run a command with gapforge's errors mapped to the exit codes of the module's table."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            raise _fail(str(exc), EXIT_BAD_INPUT) from None
+        except GapforgeError as exc:
+            raise _fail(str(exc), EXIT_INFRA) from None
+        except OSError as exc:
+            raise _fail(os_error_line(exc), EXIT_INFRA) from None
+
+    setattr(wrapper, EXIT_CODES_MARK, True)
+    return wrapper
+
+
 def _run_async(
     factory: Callable[[], Coroutine[Any, Any, T]], on_stop: Callable[[str], str] | None = None
 ) -> T:
-    """The one asyncio.run at the CLI edge; library errors become one readable line.
+    """The one asyncio.run at the CLI edge (errors are left to the command's :func:`exit_codes`).
 
     SIGINT and SIGTERM cancel the work: every ``async with`` unwinds (the run's containers are
     removed, the run store is closed), then ``on_stop(signal name)`` is printed as one line and the
@@ -113,12 +146,6 @@ def _run_async(
         if not stopped:
             raise
         raise stop_line() from None
-    except ConfigError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
-    except OSError as exc:
-        raise _fail(os_error_line(exc), EXIT_INFRA) from None
     if stopped:  # the signal came as the work was ending
         raise stop_line()
     return result
@@ -157,35 +184,17 @@ def _read_text(path: Path, what: str) -> str:
 
 
 def _check_program_input(solution: str, tests: str, kind: str, solution_path: Path, tests_path: Path) -> None:
-    if not solution.strip():
-        raise _fail(f"the solution file {solution_path} is empty: there is nothing to run", EXIT_BAD_INPUT)
-    if not tests.strip():
-        raise _fail(f"the tests file {tests_path} is empty: give at least one test", EXIT_BAD_INPUT)
-    if kind == "function":
-        try:
-            compile(tests, str(tests_path), "exec")
-        except SyntaxError as exc:
-            raise _fail(
-                f"the tests file {tests_path} has a syntax error at line {exc.lineno}: {exc.msg}",
-                EXIT_BAD_INPUT,
-            ) from None
-        if "def test" not in tests:
-            raise _fail(f"the tests file {tests_path} defines no test_* function", EXIT_BAD_INPUT)
-    else:
-        try:
-            cases = json.loads(tests)
-        except json.JSONDecodeError as exc:
-            raise _fail(
-                f"the stdio tests file {tests_path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f'{exc.msg}); expected a list of {{"input": ..., "output": ...}} objects',
-                EXIT_BAD_INPUT,
-            ) from None
-        body = cases.get("cases") if isinstance(cases, dict) else cases
-        if not isinstance(body, list) or not body:
-            raise _fail(
-                f'the stdio tests file {tests_path} must hold a non-empty list of {{"input": ..., "output": ...}}',
-                EXIT_BAD_INPUT,
-            )
+    from gapforge.verifiers.static import check_program
+
+    report = check_program(
+        kind,
+        solution,
+        tests,
+        solution_label=f"the solution file {solution_path}",
+        tests_label=f"the {'stdio ' if kind == 'stdio' else ''}tests file {tests_path}",
+    )
+    if not report.ok:
+        raise ConfigError("; ".join(report.problems))
 
 
 def _print_result(result: ExecutionResult) -> None:
@@ -208,6 +217,7 @@ def _print_result(result: ExecutionResult) -> None:
 
 
 @sandbox_app.command("run")
+@exit_codes
 def sandbox_run(
     solution: Annotated[Path, typer.Option("--solution", "-s", help="The candidate program (Python).")],
     tests: Annotated[
@@ -215,8 +225,11 @@ def sandbox_run(
     ],
     kind: Annotated[str, typer.Option(help="function | stdio")] = "function",
     backend: Annotated[
-        str, typer.Option(help="docker (hardened container) | local (weaker: subprocess)")
-    ] = "docker",
+        str,
+        typer.Option(
+            help="pool (warm hardened containers) | docker (a fresh container per run) | local (weaker: subprocess)"
+        ),
+    ] = "pool",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     cpu: Annotated[float, typer.Option(help="CPU seconds for the run.")] = Limits().cpu_seconds,
     memory: Annotated[int, typer.Option(help="Memory limit in MB.")] = Limits().memory_mb,
@@ -261,6 +274,7 @@ def sandbox_run(
 
 
 @images_app.command("build")
+@exit_codes
 def images_build(
     base: Annotated[
         str, typer.Option(help="auto | registry (FROM python:3.12-slim) | debootstrap (no registry)")
@@ -280,15 +294,13 @@ def images_build(
     mode = "debootstrap" if offline else base
     if mode not in ("auto", "registry", "debootstrap"):
         raise _fail(f"unknown base {base!r}: use auto, registry or debootstrap", EXIT_BAD_INPUT)
-    try:
-        show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
-        tag = build_runner_image(connect(), mode, log=show, force=force)  # type: ignore[arg-type]
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
+    show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
+    tag = build_runner_image(connect(), mode, log=show, force=force)  # type: ignore[arg-type]
     out.print(tag)
 
 
 @app.command()
+@exit_codes
 def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
@@ -315,6 +327,7 @@ def doctor(
 
 
 @app.command()
+@exit_codes
 def cleanup(
     all_: Annotated[
         bool, typer.Option("--all", help="Also remove containers of gapforge runs still alive.")
@@ -330,10 +343,7 @@ def cleanup(
     """
     from gapforge.sandbox.docker import connect, sweep
 
-    try:
-        n = sweep(connect(), stale_only=not all_)
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
+    n = sweep(connect(), stale_only=not all_)
     out.print(f"removed {n} container(s)")
 
 
@@ -343,11 +353,14 @@ def _print_summary(summary: Any) -> None:
 
 
 @app.command()
+@exit_codes
 def generate(
     config: Annotated[Path, typer.Option("--config", "-c", help="TOML run config (see examples/configs/).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory (created, or resumed).")],
     seeds: Annotated[int | None, typer.Option(help="Use only the first N seeds.")] = None,
-    concurrency: Annotated[int, typer.Option(help="Seeds worked on at once.")] = 4,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Seeds worked on at once (default 4; with --ray: 2 per node CPU).")
+    ] = None,
     force_new: Annotated[
         bool, typer.Option("--force-new", help="Start over in a run dir made by another config.")
     ] = False,
@@ -369,40 +382,54 @@ def generate(
       gapforge generate -c vllm.toml -o runs/big --seeds 1000 --concurrency 16
     """
     from gapforge.config import load_config, validate_environment
-    from gapforge.generators.run import generate as run_generate
     from gapforge.generators.seeds import load_seeds
 
-    try:
-        cfg = load_config(config)
-        validate_environment(cfg, source=str(config))
-        seed_list = load_seeds(cfg.seeds, limit=seeds)
-        pol = _load_policy(policy)
-        # A policy carries the challenger's rules and knobs only; nothing that decides acceptance.
-        cfg = pol.apply(cfg) if pol is not None else cfg
-        rules, policy_id = (pol.rules, pol.id) if pol is not None else ((), None)
-    except ConfigError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
-    if concurrency < 1:
-        raise _fail("--concurrency must be at least 1", EXIT_BAD_INPUT)
-    if ray is not None:
-        from gapforge.distributed import generate_on_ray
+    cfg = load_config(config)
+    validate_environment(cfg, source=str(config))
+    seed_list = load_seeds(cfg.seeds, limit=seeds)
+    # A policy carries the challenger's rules and knobs only; nothing that decides acceptance.
+    pol = _load_policy(policy)
+    _generate(
+        cfg, seed_list, out_dir, _runner(ray, concurrency), force_new=force_new, progress=progress, policy=pol
+    )
 
-        cluster = _run_async(
-            lambda: generate_on_ray(
-                cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
-                progress=progress, policy_rules=rules, policy_id=policy_id,
-            )
+
+def _runner(ray: str | None, concurrency: int | None, demo_latency_s: float | None = None) -> Runner:
+    """This machine, or a Ray cluster: the one place the CLI chooses a runner."""
+    if ray is None:
+        from gapforge.generators.run import LocalRunner
+
+        return LocalRunner(concurrency=4 if concurrency is None else concurrency)
+    from gapforge.distributed import RayRunner
+
+    return RayRunner(address=ray, concurrency=concurrency, demo_latency_s=demo_latency_s)
+
+
+def _generate(
+    cfg: RunConfig,
+    seed_list: list[Seed],
+    out_dir: Path,
+    runner: Runner,
+    *,
+    force_new: bool,
+    progress: bool,
+    policy: Policy | None = None,
+) -> RunSummary:
+    """One run with the live display, its summary printed; a signal stops it with a resume line."""
+    from gapforge.api import generate as run_generate
+    from gapforge.cli_progress import ProgressDisplay
+
+    display = ProgressDisplay(console, enabled=progress)
+    with display.shown():
+        summary = _run_async(
+            lambda: run_generate(
+                cfg, out_dir, seeds=seed_list, runner=runner, policy=policy, force_new=force_new,
+                on_progress=display,
+            ),
+            _kept(out_dir, seed_list),
         )  # fmt: skip
-        _print_summary(cluster)
-        return
-    summary = _run_async(
-        lambda: run_generate(
-            cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
-            progress=progress, policy_rules=rules, policy_id=policy_id,
-        ),
-        _kept(out_dir, seed_list),
-    )  # fmt: skip
     _print_summary(summary)
+    return summary
 
 
 def _load_policy(path: Path | None) -> Policy | None:
@@ -414,6 +441,7 @@ def _load_policy(path: Path | None) -> Policy | None:
 
 
 @app.command()
+@exit_codes
 def optimize(
     config: Annotated[
         Path,
@@ -504,11 +532,14 @@ def optimize(
 
 
 @app.command()
+@exit_codes
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("demo-out"),
     seeds: Annotated[int, typer.Option(help="How many of the bundled topics to use.")] = 14,
     backend: Annotated[str, typer.Option(help="pool | docker | local")] = "pool",
-    concurrency: Annotated[int, typer.Option(help="Seeds worked on at once.")] = 4,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Seeds worked on at once (default 4; with --ray: 2 per node CPU).")
+    ] = None,
     latency: Annotated[float, typer.Option(help="Seconds the offline model server waits per call.")] = 0.0,
     force_new: Annotated[
         bool, typer.Option("--force-new", help="Start over in a run dir made by another config.")
@@ -535,7 +566,6 @@ def demo(
     from gapforge.dataset.records import Seed
     from gapforge.demo.bank import DEFAULT_TOPICS
     from gapforge.demo.server import DemoServer
-    from gapforge.generators.run import generate as run_generate
     from gapforge.models import content_hash
 
     if backend not in BACKENDS:
@@ -559,34 +589,13 @@ def demo(
         Seed(id="s-" + content_hash({"topic": t, "context": ""}, 12), topic=t, source="builtin")
         for t in topics
     ]
-    if ray is not None:
-        from gapforge.distributed import generate_on_ray
-
-        # every node serves the demo models itself; the driver's URL only fixes the config
-        cfg = demo_cfg("http://127.0.0.1:1/v1")
-        cluster = _run_async(
-            lambda: generate_on_ray(
-                cfg, seed_list, out_dir, address=ray, force_new=force_new, console=console,
-                progress=progress, demo_latency_s=latency,
-            )
-        )  # fmt: skip
-        _print_summary(cluster)
-        _publish_demo(out_dir, cluster.stats.accepted)
-        return
-    with DemoServer(latency_s=latency) as server:
-        cfg = demo_cfg(server.base_url)
-        console.print(
-            f"offline model server at {server.base_url}; {len(seed_list)} seeds; sandbox {backend}",
-            markup=False,
-        )
-        summary = _run_async(
-            lambda: run_generate(
-                cfg, seed_list, out_dir, force_new=force_new, concurrency=concurrency, console=console,
-                progress=progress,
-            ),
-            _kept(out_dir, seed_list),
-        )  # fmt: skip
-    _print_summary(summary)
+    runner = _runner(ray, concurrency, demo_latency_s=latency)
+    # On Ray every node serves the demo models itself: the driver's URL only fixes the config.
+    with DemoServer(latency_s=latency) if ray is None else contextlib.nullcontext() as server:
+        cfg = demo_cfg(server.base_url if server is not None else "http://127.0.0.1:1/v1")
+        where = f"offline model server at {server.base_url}" if server is not None else f"Ray cluster {ray}"
+        console.print(f"{where}; {len(seed_list)} seeds; sandbox {backend}", markup=False)
+        summary = _generate(cfg, seed_list, out_dir, runner, force_new=force_new, progress=progress)
     _publish_demo(out_dir, summary.stats.accepted)
 
 
@@ -600,8 +609,6 @@ def _publish_demo(out_dir: Path, accepted: int) -> None:
     try:
         pub = do_publish(out_dir)
         rep = do_report(out_dir, out_dir / "report.html")
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
     except OSError as exc:  # the writers do not always say which file failed
         what = exc.strerror or str(exc)
         raise _fail(
@@ -616,6 +623,7 @@ EXPORT_FORMATS = ("verl", "trl", "openrlhf", "open-r1", "sft", "dpo")
 
 
 @app.command()
+@exit_codes
 def publish(
     run_dir: Annotated[Path, typer.Argument(help="A run directory from generate/demo.")],
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Default: RUN_DIR/published.")] = None,
@@ -645,17 +653,15 @@ def publish(
     from gapforge.dataset.publish import publish as do_publish
 
     _check_dir(run_dir)
-    try:
-        res = do_publish(
-            run_dir, out_dir, license=license_, benchmark_files=benchmark or (), test_fraction=test_fraction
-        )
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    res = do_publish(
+        run_dir, out_dir, license=license_, benchmark_files=benchmark or (), test_fraction=test_fraction
+    )
     rows = ", ".join(f"{k} {v}" for k, v in res.rows.items())
     out.print(f"published {res.out_dir}: {rows}; card {res.card}", highlight=False)
 
 
 @app.command()
+@exit_codes
 def export(
     source: Annotated[Path, typer.Argument(help="A run directory or a published dataset.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="verl | trl | openrlhf | open-r1 | sft | dpo")],
@@ -694,24 +700,22 @@ def export(
     if fmt not in EXPORT_FORMATS:
         raise _fail(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", EXIT_BAD_INPUT)
     _check_dir(source)
-    try:
-        res = do_export(
-            source,
-            fmt,
-            out_path,
-            split=split,
-            drop_flagged=drop_flagged,
-            kinds=set(kinds) if kinds else None,
-            accepted_only=accepted_only,
-            system_prompt=system_prompt,
-            data_source=data_source,
-        )
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    res = do_export(
+        source,
+        fmt,
+        out_path,
+        split=split,
+        drop_flagged=drop_flagged,
+        kinds=set(kinds) if kinds else None,
+        accepted_only=accepted_only,
+        system_prompt=system_prompt,
+        data_source=data_source,
+    )
     out.print(f"{res.format}: {res.rows} rows -> {res.path}", highlight=False)
 
 
 @app.command()
+@exit_codes
 def verify(
     source: Annotated[Path, typer.Argument(help="A run directory or a published dataset.")],
     backend: Annotated[str, typer.Option(help="pool | docker | local")] = "pool",
@@ -728,18 +732,14 @@ def verify(
     if backend not in BACKENDS:
         raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
     _check_dir(source)
-    try:
-        rep = do_verify(source, backend=backend)
-    except ConfigError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_INFRA) from None
+    rep = do_verify(source, backend=backend)
     out.print(rep.summary(), highlight=False)
     if not rep.ok:
         raise typer.Exit(1)
 
 
 @app.command()
+@exit_codes
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     out_html: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
@@ -752,10 +752,7 @@ def report(
     from gapforge.dataset.report import report as do_report
 
     _check_dir(run_dir)
-    try:
-        res = do_report(run_dir, out_html)
-    except GapforgeError as exc:
-        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    res = do_report(run_dir, out_html)
     out.print(
         f"report {res.path}: {res.accepted} accepted, {res.rounds} rounds, {res.seeds} seeds", highlight=False
     )

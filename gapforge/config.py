@@ -40,6 +40,21 @@ from gapforge.verifiers.gates import GATE_PRESETS, GateConfig, ProseGate
 SandboxBackend = Literal["pool", "docker", "local"]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 
+__all__ = [
+    "LoopConfig",
+    "OutputConfig",
+    "RoleConfig",
+    "RolesConfig",
+    "RunConfig",
+    "SandboxConfig",
+    "SeedsConfig",
+    "demo_config",
+    "is_loopback_url",
+    "load_config",
+    "loads_config",
+    "validate_environment",
+]
+
 EXAMPLES_HINT = "see examples/configs/openai.toml, vllm.toml or llamacpp.toml"
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

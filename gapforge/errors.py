@@ -11,13 +11,28 @@
     │   └── RewardsUnmeasured    a rewarder could not measure N completions in a row
     ├── ModelError               an LLM endpoint failed after retries (infrastructure, not a score)
     │   └── MalformedOutput      a completion could not be parsed after retries
-    └── RunStoreError            a run directory is corrupt, locked or from another config
+    ├── RunStoreError            a run directory is corrupt, locked or from another config
+    └── SeedAborted              an infrastructure failure ended one seed; a resume redoes it
 
 Program failures (wrong answer, crash, timeout, memory) are *values* (ExecutionResult.status),
 never exceptions.
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DockerUnavailable",
+    "GapforgeError",
+    "ImageBuildError",
+    "ImageNotFound",
+    "MalformedOutput",
+    "ModelError",
+    "RewardsUnmeasured",
+    "RunStoreError",
+    "SandboxError",
+    "SeedAborted",
+]
 
 
 class GapforgeError(Exception):
@@ -68,3 +83,11 @@ class MalformedOutput(ModelError):
 
 class RunStoreError(GapforgeError):
     """A run directory is corrupt, locked, or belongs to another configuration."""
+
+
+class SeedAborted(GapforgeError):
+    """An infrastructure failure ended a seed; it stays unfinished and is redone on resume.
+
+    The loop records it against the seed and carries on with the others; it reaches a caller
+    only as the seed's error line in the run summary.
+    """

@@ -42,7 +42,7 @@ def files(tmp_path: Path) -> Path:
     ("args", "needle"),
     [
         (["--solution", "{d}/missing.py", "--tests", "{d}/tests.py"], "does not exist"),
-        (["--solution", "{d}/sol.py", "--tests", "{d}/broken_tests.py"], "syntax error at line 3"),
+        (["--solution", "{d}/sol.py", "--tests", "{d}/broken_tests.py"], "does not parse: line 3"),
         (["--solution", "{d}/empty.py", "--tests", "{d}/tests.py"], "is empty"),
         (
             ["--solution", "{d}/sol.py", "--tests", "{d}/tests.py", "--kind", "haskell"],

@@ -91,7 +91,7 @@ def go(
             server.base_url, max_rounds=max_rounds, timeout_s=timeout_s, validity_runs=validity_runs,
             speculative_weak=speculative_weak,
         )  # fmt: skip
-        summary = run(generate(cfg, seeds(n_seeds), out, progress=False, sandbox=pool_sandbox))
+        summary = run(generate(cfg, seeds(n_seeds), out, sandbox=pool_sandbox))
         return summary, server.request_counts()
 
 
@@ -255,7 +255,7 @@ def test_weak_solver_is_asked_while_the_validity_checks_run(
         # prompt states it); the validity checks come after it
         held = _Hold(pool_sandbox, server, until={"demo-weak": 1}, skip=1)
         cfg = config(server.base_url, max_rounds=1)
-        summary = run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=held))
+        summary = run(generate(cfg, seeds(1), tmp_path, sandbox=held))
     assert held.came is True, "the weak solver was not asked before validity finished"
     (r,) = rounds(tmp_path)
     assert r.validity is not None and r.validity.valid and len(r.weak_scores) == 4
@@ -275,7 +275,7 @@ def test_strong_solver_is_asked_once_the_weak_gate_is_settled(
     with DemoServer(tuning=tuning) as server:
         held = _Hold(pool_sandbox, server, after={"demo-weak": 4}, until={"demo-strong": 1})
         cfg = config(server.base_url, max_rounds=1, speculative_weak=False)  # validity runs before weak
-        run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=held))
+        run(generate(cfg, seeds(1), tmp_path, sandbox=held))
     assert held.came is True, "the strong solver waited for every weak rollout"
     (r,) = rounds(tmp_path)
     assert r.verdict is Verdict.ACCEPTED, r.reason
@@ -342,16 +342,14 @@ def test_connection_refused_leaves_the_seed_unfinished_then_resumes(
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
     cfg = config(dead, max_rounds=1, timeout_s=1.0, retries=1)
-    summary = run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=pool_sandbox))
+    summary = run(generate(cfg, seeds(1), tmp_path, sandbox=pool_sandbox))
     assert summary.stats.seeds_failed == 1
     assert "unreachable" in summary.stats.errors[0]
     assert read_table(tmp_path, "seeds", SeedRecord) == [], "an infrastructure failure must not finish a seed"
     # the same run directory resumes against a live endpoint (operational fields are not in the hash)
     with DemoServer() as server:
         live = config(server.base_url, max_rounds=1, timeout_s=1.0, retries=1)
-        summary2 = run(
-            generate(live, seeds(1), tmp_path, progress=False, sandbox=pool_sandbox, force_new=True)
-        )
+        summary2 = run(generate(live, seeds(1), tmp_path, sandbox=pool_sandbox, force_new=True))
     assert summary2.stats.seeds_done == 1
 
 

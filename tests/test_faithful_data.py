@@ -255,7 +255,7 @@ def test_retried_answers_are_counted_as_unstored_tokens(run: Any, pool_sandbox: 
 
     with DemoServer(faults={"demo-challenger": ["truncated", "empty"]}) as server:
         cfg = config(server.base_url, max_rounds=1)
-        run(generate(cfg, seeds(1), tmp_path, progress=False, sandbox=pool_sandbox))
+        run(generate(cfg, seeds(1), tmp_path, sandbox=pool_sandbox))
     (rnd,) = read_table(tmp_path, "rounds", RoundRecord)
     calls = [c for c in read_table(tmp_path, "calls", CallRecord) if c.role == "challenger"]
     # the truncated and the empty answer were billed and retried away: recorded when it happened,

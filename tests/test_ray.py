@@ -150,9 +150,7 @@ def reference(demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory)
 
     out = tmp_path_factory.mktemp("single") / "run"
     with asyncio.Runner() as runner:
-        summary = runner.run(
-            generate(small_demo(demo_server.base_url), SEEDS, out, progress=False, concurrency=4)
-        )
+        summary = runner.run(generate(small_demo(demo_server.base_url), SEEDS, out, concurrency=4))
     assert summary.stats.seeds_done == len(SEEDS), summary.lines()
     ids = accepted(out)
     assert ids, "the single-machine run accepted nothing; the comparison would be empty"
@@ -173,7 +171,7 @@ def test_cluster_run_equals_single_machine_run(
     # demo_latency_s: each node serves the demo models itself (what `gapforge demo --ray` does)
     summary = run(
         generate_on_ray(
-            small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address, progress=False,
+            small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address,
             demo_latency_s=0.0,
         )
     )  # fmt: skip
@@ -189,14 +187,38 @@ def test_cluster_run_equals_single_machine_run(
 
     # The run dir is an ordinary one: rerunning resumes, finds nothing to do, writes nothing.
     before = (out / "records" / "seeds.jsonl").read_bytes()
-    again = run(
-        generate_on_ray(
-            small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address, progress=False
-        )
-    )
+    again = run(generate_on_ray(small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address))
     assert again.stats.seeds_done == len(SEEDS)
     assert (out / "records" / "seeds.jsonl").read_bytes() == before
     assert len(json.loads((out / "run.json").read_text())["epochs"]) == 2
+
+
+@pytest.mark.slow
+def test_ray_runner_binds_and_checks_the_policy_like_the_local_one(
+    ray_cluster: Any, demo_server: DemoServer, tmp_path: Path, run: Any
+) -> None:
+    """The run store owns the policy check: a Ray run records its policy in run.json and refuses
+    to resume a directory bound to another one, exactly as a local run does."""
+    from gapforge.distributed import generate_on_ray
+    from gapforge.errors import RunStoreError
+    from gapforge.generators.run import generate
+
+    cfg = small_demo(demo_server.base_url)
+    out = tmp_path / "run"
+    # Nothing to do (no seeds): the run binds its policy and ends without starting workers.
+    run(generate_on_ray(cfg, [], out, address=ray_cluster.address, policy_id="pol-ray", policy_rules=("r",)))
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["policy"] == {"policy_id": "pol-ray", "policy": {"rules": ["r"]}}
+    with pytest.raises(RunStoreError, match="challenger policy pol-ray, this run uses pol-other"):
+        run(generate_on_ray(cfg, SEEDS, out, address=ray_cluster.address, policy_id="pol-other"))
+    with pytest.raises(RunStoreError, match="challenger policy pol-ray, this run uses none"):
+        run(generate(cfg, SEEDS, out))  # the local runner reads what the Ray one recorded
+    # and the other way round: a directory a local run bound is refused on Ray
+    local = tmp_path / "local"
+    run(generate(cfg, [], local, policy_id="pol-local"))
+    with pytest.raises(RunStoreError, match="challenger policy pol-local, this run uses none"):
+        run(generate_on_ray(cfg, SEEDS, local, address=ray_cluster.address))
+    assert read_table(local, "seeds", SeedRecord) == [], "a refused run must not work on any seed"
 
 
 def _wait_for_alive_nodes(n: int, limit_s: float = 90.0) -> None:
@@ -265,9 +287,7 @@ def test_killed_worker_seeds_finish_exactly_once(
 
     async def scenario() -> tuple[Any, int]:
         job = asyncio.create_task(
-            generate_on_ray(
-                small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address, progress=False
-            )
+            generate_on_ray(small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address)
         )
         try:
             pid = int((await _busy_workers(out))[0].pid)
@@ -299,9 +319,7 @@ def test_lost_node_seeds_finish_on_the_other_node_exactly_once(
 
     async def scenario() -> tuple[Any, str]:
         job = asyncio.create_task(
-            generate_on_ray(
-                small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address, progress=False
-            )
+            generate_on_ray(small_demo(demo_server.base_url), SEEDS, out, address=ray_cluster.address)
         )
         try:
             victim_id = (await _busy_workers(out))[-1].node_id

@@ -94,3 +94,25 @@ def test_corrupt_run_dir_names_the_bad_file(tmp_path: Path) -> None:
     (tmp_path / "run.json").write_text("{not json")
     with pytest.raises(RunStoreError, match=r"run\.json is corrupt"):
         RunStore.open(tmp_path, config_hash="aaaa", config={})
+
+
+def test_the_store_binds_one_policy_per_run_directory(tmp_path: Path) -> None:
+    """One shape in run.json for every runner; another policy is refused with the clear error."""
+    from gapforge.dataset.store import RunStore
+    from gapforge.errors import RunStoreError
+
+    with RunStore.open(tmp_path, config_hash="h", config={}) as store:
+        store.bind_policy("pol-a", ["keep it short"])
+        # written at once, not only at close: a crash right after still records it
+        assert json.loads((tmp_path / "run.json").read_text())["policy"] == {
+            "policy_id": "pol-a",
+            "policy": {"rules": ["keep it short"]},
+        }
+        store.bind_policy("pol-a", ["keep it short"])  # the same policy again is fine
+    refused = pytest.raises(RunStoreError, match="generated with challenger policy pol-a, this run uses none")
+    with RunStore.open(tmp_path, config_hash="h", config={}) as store, refused:
+        store.bind_policy(None)
+    with RunStore.open(tmp_path, config_hash="h", config={}) as store:
+        store.meta.pop("policy")  # a directory made before policies were recorded takes the first one
+        store.bind_policy(None)
+        assert store.meta["policy"] == {"policy_id": None, "policy": {"rules": []}}

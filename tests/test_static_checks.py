@@ -294,3 +294,22 @@ def test_all_problems_are_reported_together() -> None:
         examples=(Example(input="6\n1 2", output="4"),),
     )
     assert len(problems_of(p)) == 3
+
+
+def test_check_program_is_what_sandbox_run_checks_before_running() -> None:
+    from gapforge.verifiers.static import check_program
+
+    tests = "from solution import f\n\ndef test_f():\n    assert f() == 1\n"
+    assert check_program("function", "def f():\n    return 1\n", tests).ok
+    # a solution that does not parse is the program's failure, judged in the sandbox
+    assert check_program("function", "def f(:\n", tests).ok
+    report = check_program("function", "  \n", "def helper():\n    pass\n", tests_label="the tests file t.py")
+    assert report.problems == (
+        "the solution is empty: there is nothing to run",
+        "the tests file t.py defines no test_* function",
+    )
+    (problem,) = check_program("function", "x = 1", "def test_f(:\n    pass\n").problems
+    assert problem.startswith("the test file does not parse: line 1")
+    (problem,) = check_program("stdio", "print(1)", '[{"input": 1}]').problems
+    assert "holds no usable stdio cases" in problem and "case 0" in problem
+    assert check_program("stdio", "print(1)", '[{"input": "", "output": "1"}]').ok

@@ -29,7 +29,7 @@ import fcntl
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -275,6 +275,27 @@ class RunStore:
                 f"output.min_free_mb = {self.min_free_mb}); free some space and rerun the same command "
                 "to resume"
             )
+
+    def bind_policy(self, policy_id: str | None, rules: Sequence[str] = ()) -> None:
+        """Tie the run directory to one challenger policy (``None``: no policy), for every runner.
+
+        A directory that records another policy is refused: its records would mix two policies
+        under one dataset card. The binding is written to ``run.json`` at once, as
+        ``{"policy_id": ..., "policy": {"rules": [...]}}``; a directory that records none (made
+        before policies were recorded) takes this one. Knobs a policy sets are in the config.
+        """
+        recorded = self.meta.get("policy")
+        if isinstance(recorded, dict) and recorded.get("policy_id") != policy_id:
+            was = recorded.get("policy_id")
+            raise RunStoreError(
+                f"{self.root} was generated with challenger policy {was or 'none'}, this run uses "
+                f"{policy_id or 'none'}; resume with the same --policy, choose another --out, or pass --force-new"
+            )
+        self.meta["policy"] = {"policy_id": policy_id, "policy": {"rules": list(rules)}}
+        try:
+            atomic_write_json(self.root / "run.json", self.meta)
+        except OSError as exc:
+            raise _io_error(exc, self.root / "run.json", "write") from exc
 
     def begin_epoch(self, reason: str) -> int:
         """Start a new epoch within this process (e.g. to redo seeds an engine loss interrupted):

@@ -27,23 +27,27 @@ import contextlib
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from rich.console import Console
-from rich.text import Text
 
-from gapforge.config import RunConfig, validate_environment
+from gapforge.config import RunConfig
 from gapforge.dataset.records import ProblemRecord, RoundRecord, Seed, TextRecord
 from gapforge.dataset.store import TABLES, RunStore
 from gapforge.distributed import _ray
 from gapforge.distributed.worker import NodeWorker, SeedOutcome, WorkerInfo, WorkerSpec
 from gapforge.errors import ConfigError, GapforgeError, SandboxError
 from gapforge.generators.loop import RunStats
-from gapforge.generators.run import ProgressDisplay, RunSummary
+from gapforge.generators.run import (
+    ProgressCallback,
+    RunProgress,
+    RunRequest,
+    RunSummary,
+    run_generation,
+)
 from gapforge.llm import UsageStats
 
 
@@ -101,28 +105,6 @@ class ClusterSummary(RunSummary):
         if self.retried:
             out.append(f"{self.retried} seed(s) ran again after their worker was lost; each was written once")
         return out
-
-
-class ClusterProgress(ProgressDisplay):
-    """The one-machine display, with cluster-wide counters: tokens from every node's meters."""
-
-    def __init__(self, console: Console, run: _ClusterRun, enabled: bool = True) -> None:
-        super().__init__(console, [], enabled=enabled)
-        self.run = run
-
-    def _counters(self) -> Text:
-        s = self.stats
-        if s is None:
-            return Text("")
-        r = self.run
-        live = [n for n in r.nodes.values() if n.report.alive]
-        mix = " ".join(f"{k}:{v}" for k, v in s.verdicts.most_common())
-        return Text(
-            f"nodes {len(live)}  in flight {sum(n.in_flight for n in live)}  retried {r.retried}  "
-            f"accepted {s.accepted}  rounds {s.rounds}  executions {s.executions}  "
-            f"tokens {r.total_tokens():,}  [{mix}]",
-            style="cyan",
-        )
 
 
 @dataclass
@@ -508,6 +490,77 @@ def _version() -> str:
     return __version__
 
 
+@dataclass(frozen=True)
+class RayRunner:
+    """Seeds on a Ray cluster (the :class:`~gapforge.generators.run.Runner` protocol).
+
+    ``address``: ``auto`` (this machine's cluster), ``local`` (a private instance) or the head's
+    ``HOST:PORT``. ``concurrency``: seeds in flight across the cluster (default: ``seeds_per_cpu``
+    per CPU of each node). ``demo_latency_s``: every node serves the offline demo models itself
+    (``gapforge demo --ray``), so nodes need not reach the driver.
+    """
+
+    address: str = "auto"
+    concurrency: int | None = None
+    settings: RaySettings = field(default_factory=RaySettings)
+    demo_latency_s: float | None = None
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[object]:
+        # ray.init wants the main thread, and a wrong address must leave the run dir untouched:
+        # so this runs before the run store is opened.
+        if self.concurrency is not None and self.concurrency < 1:
+            raise ConfigError("--concurrency must be at least 1")
+        _ray.require_ray()
+        owns_ray = _ray.connect(self.address)
+        try:
+            yield None
+        finally:
+            if owns_ray:
+                with contextlib.suppress(Exception):
+                    _ray.require_ray().shutdown()
+
+    async def run(self, request: RunRequest) -> ClusterSummary:
+        feed = request.progress
+        cluster = _ClusterRun(
+            request.cfg, request.store, self.settings, concurrency=self.concurrency,
+            demo_latency_s=self.demo_latency_s, policy_rules=request.policy_rules,
+            policy_id=request.policy_id, on_change=lambda _stats: feed.changed(),
+        )  # fmt: skip
+
+        def snapshot() -> RunProgress:
+            live = [n for n in cluster.nodes.values() if n.report.alive]
+            return RunProgress.of(
+                cluster.stats, tokens=cluster.total_tokens(), nodes=len(live),
+                in_flight=sum(n.in_flight for n in live), retried=cluster.retried,
+            )  # fmt: skip
+
+        feed.snapshot = snapshot
+        try:
+            async with feed.ticking():
+                stats = await cluster.run(list(request.seeds))
+        finally:
+            await asyncio.shield(cluster.close())
+        summary = ClusterSummary(
+            out=request.store.root,
+            stats=stats,
+            usage=cluster.usage_by_role(),
+            wall_s=0.0,
+            sandbox_wait_s=sum(cluster.sandbox_wait.values()),
+            nodes=[n.report for n in cluster.nodes.values()],
+            retried=cluster.retried,
+            finished_by=dict(cluster.finished_by),
+        )
+        summary.notes += [f"not used: {p}" for p in cluster.problems]
+        images = sorted({n.report.sandbox_image for n in cluster.nodes.values() if n.report.sandbox_image})
+        if len(images) > 1:
+            summary.notes.append(
+                f"nodes ran different sandbox images ({', '.join(images)}): build them with the same --base "
+                "on every node so the records' provenance agrees"
+            )
+        return summary
+
+
 async def generate_on_ray(
     cfg: RunConfig,
     seeds: list[Seed],
@@ -516,76 +569,21 @@ async def generate_on_ray(
     address: str = "auto",
     force_new: bool = False,
     concurrency: int | None = None,
-    console: Console | None = None,
-    progress: bool = True,
+    on_progress: ProgressCallback | None = None,
     policy_rules: tuple[str, ...] = (),
     policy_id: str | None = None,
     settings: RaySettings | None = None,
     demo_latency_s: float | None = None,
 ) -> ClusterSummary:
-    """Run (or resume) generation into ``out`` on a Ray cluster; the same run directory as
-    :func:`gapforge.generators.run.generate` (one may resume the other).
-
-    ``address``: ``auto`` (this machine's cluster), ``local`` (a private instance) or the head's
-    ``HOST:PORT``. ``concurrency``: seeds in flight across the cluster (default: ``seeds_per_cpu``
-    per CPU of each node). ``demo_latency_s``: every node serves the offline demo models itself
-    (``gapforge demo --ray``), so nodes need not reach the driver.
-    """
-    settings = settings or RaySettings()
-    if concurrency is not None and concurrency < 1:
-        raise ConfigError("--concurrency must be at least 1")
-    _ray.require_ray()
-    validate_environment(cfg)
-    console = console or Console(stderr=True)
-    t0 = time.monotonic()
-    # Connect first (ray.init wants the main thread): a wrong address leaves the run dir untouched.
-    owns_ray = _ray.connect(address)
-    try:
-        store = RunStore.open(
-            out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"), force_new=force_new
-        )
-        try:
-            display: ClusterProgress | None = None
-
-            def on_change(stats: RunStats) -> None:
-                if display is not None:
-                    display.update(stats)
-
-            cluster = _ClusterRun(
-                cfg, store, settings, concurrency=concurrency, demo_latency_s=demo_latency_s,
-                policy_rules=policy_rules, policy_id=policy_id, on_change=on_change,
-            )  # fmt: skip
-            display = ClusterProgress(console, cluster, enabled=progress)
-            try:
-                with display.shown():
-                    stats = await cluster.run(seeds)
-            finally:
-                await asyncio.shield(cluster.close())
-        finally:
-            store.close()
-    finally:
-        if owns_ray:
-            with contextlib.suppress(Exception):
-                _ray.require_ray().shutdown()
-    summary = ClusterSummary(
-        out=out,
-        stats=stats,
-        usage=cluster.usage_by_role(),
-        wall_s=time.monotonic() - t0,
-        sandbox_wait_s=sum(cluster.sandbox_wait.values()),
-        nodes=[n.report for n in cluster.nodes.values()],
-        retried=cluster.retried,
-        finished_by=dict(cluster.finished_by),
-    )
-    if stats.seeds_failed:
-        summary.notes.append(
-            f"{stats.seeds_failed} seed(s) stopped on infrastructure errors; rerun the same command to resume them"
-        )
-    summary.notes += [f"not used: {p}" for p in cluster.problems]
-    images = sorted({n.report.sandbox_image for n in cluster.nodes.values() if n.report.sandbox_image})
-    if len(images) > 1:
-        summary.notes.append(
-            f"nodes ran different sandbox images ({', '.join(images)}): build them with the same --base "
-            "on every node so the records' provenance agrees"
-        )
+    """Run (or resume) generation into ``out`` on a Ray cluster: :func:`run_generation` with a
+    :class:`RayRunner`; the same run directory as the local runner's (one may resume the other)."""
+    runner = RayRunner(
+        address=address, concurrency=concurrency, settings=settings or RaySettings(),
+        demo_latency_s=demo_latency_s,
+    )  # fmt: skip
+    summary = await run_generation(
+        cfg, seeds, out, runner=runner, force_new=force_new, policy_id=policy_id,
+        policy_rules=policy_rules, on_progress=on_progress,
+    )  # fmt: skip
+    assert isinstance(summary, ClusterSummary)
     return summary

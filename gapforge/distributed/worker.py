@@ -26,7 +26,7 @@ from gapforge.config import RunConfig
 from gapforge.dataset.records import Seed
 from gapforge.dataset.store import BufferSink
 from gapforge.errors import GapforgeError
-from gapforge.generators.loop import Generator, Models, SeedAborted
+from gapforge.generators.loop import Generator, Models
 from gapforge.llm import OpenAIChatModel, UsageStats
 from gapforge.sandbox import open_sandbox
 from gapforge.sandbox.metered import MeteredSandbox
@@ -213,7 +213,7 @@ class NodeWorker:
         error = ""
         try:
             await gen.run_seed(seed)
-        except (SeedAborted, GapforgeError) as exc:
+        except GapforgeError as exc:  # SeedAborted included
             status, error = "aborted", f"{seed.topic}: {exc}"
         return SeedOutcome(
             seed_id=seed.id,

@@ -51,6 +51,7 @@ from gapforge.errors import (
     ModelError,
     RunStoreError,
     SandboxError,
+    SeedAborted,
 )
 from gapforge.extract import parse_review
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
@@ -267,10 +268,6 @@ async def _cancel(tasks: Sequence[asyncio.Task[Any]]) -> None:
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-
-
-class SeedAborted(Exception):
-    """An infrastructure failure ended a seed; it stays unfinished and is redone on resume."""
 
 
 class EngineInterrupted(SeedAborted):

@@ -1,35 +1,144 @@
-"""Wiring for one generation run: config -> models, sandbox, run store -> the loop, with a live
-progress display. The CLI's `generate` and `demo` commands are thin calls into :func:`generate`."""
+"""One generation run, whichever runner runs it: open the run store and bind the policy, run the
+seeds, report progress to a plain callback, and return one :class:`RunSummary`.
+
+::
+
+    run_generation(cfg, seeds, out, runner=LocalRunner() | RayRunner(...), on_progress=callback)
+      -> runner.connect()            (Ray: reach the cluster before the run directory is touched)
+      -> RunStore.open + bind_policy (the store refuses a resume under another challenger policy)
+      -> runner.run(RunRequest)      (local: the loop on this machine; Ray: seeds sent to nodes)
+      -> RunSummary                  (ClusterSummary on Ray: the same, plus per-node lines)
+
+The library never draws: progress reaches the caller as :class:`RunProgress` snapshots, and the
+CLI turns them into its live display (``gapforge.cli_progress``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-from rich.console import Console, Group
-from rich.live import Live
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+from typing import Protocol
 
 from gapforge.config import RunConfig, validate_environment
 from gapforge.dataset.records import Seed
 from gapforge.dataset.store import RunStore
-from gapforge.errors import RunStoreError
 from gapforge.generators.loop import Generator, Models, RunStats
 from gapforge.llm import OpenAIChatModel, UsageStats
 from gapforge.sandbox import Sandbox, open_sandbox
-from gapforge.sandbox.engine import EngineWatch, find_engine
+from gapforge.sandbox.engine import find_engine
 from gapforge.sandbox.metered import MeteredSandbox
+
+__all__ = [
+    "LocalRunner",
+    "ProgressCallback",
+    "RunProgress",
+    "RunRequest",
+    "RunSummary",
+    "Runner",
+    "generate",
+    "run_generation",
+]
+
+log = logging.getLogger(__name__)
+TICK_S = 1.0  # progress is reported on every change and at least this often (outage clocks move)
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A snapshot of a run for a progress display; the runner sends one on every change.
+
+    ``message`` is set on a snapshot that carries a line worth showing once (an engine outage
+    began or ended, a torn record was moved aside); ``waiting`` is a condition that holds while
+    it lasts. ``nodes``, ``in_flight`` and ``retried`` are set by the Ray runner only.
+    """
+
+    seeds_total: int = 0
+    seeds_done: int = 0
+    seeds_failed: int = 0
+    accepted: int = 0
+    rounds: int = 0
+    executions: int = 0
+    tokens: int = 0
+    verdicts: tuple[tuple[str, int], ...] = ()  # most common first
+    elapsed_s: float = 0.0
+    waiting: str | None = None
+    message: str | None = None
+    nodes: int | None = None
+    in_flight: int | None = None
+    retried: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        stats: RunStats,
+        *,
+        tokens: int,
+        waiting: str | None = None,
+        nodes: int | None = None,
+        in_flight: int | None = None,
+        retried: int = 0,
+    ) -> RunProgress:
+        return cls(
+            seeds_total=stats.seeds_total,
+            seeds_done=stats.seeds_done,
+            seeds_failed=stats.seeds_failed,
+            accepted=stats.accepted,
+            rounds=stats.rounds,
+            executions=stats.executions,
+            tokens=tokens,
+            verdicts=tuple(stats.verdicts.most_common()),
+            elapsed_s=time.monotonic() - stats.started,
+            waiting=waiting,
+            nodes=nodes,
+            in_flight=in_flight,
+            retried=retried,
+        )
+
+
+ProgressCallback = Callable[[RunProgress], None]
+
+
+class ProgressFeed:
+    """Sends a runner's snapshots to the caller's callback (or, without one, its notes to the log)."""
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+        self.snapshot: Callable[[], RunProgress] = RunProgress  # the runner installs its own
+
+    def changed(self) -> None:
+        if self._callback is not None:
+            self._callback(self.snapshot())
+
+    def say(self, message: str) -> None:
+        if self._callback is not None:
+            self._callback(replace(self.snapshot(), message=message))
+        else:
+            log.warning("%s", message)
+
+    @contextlib.asynccontextmanager
+    async def ticking(self) -> AsyncIterator[None]:
+        """Report at least every ``TICK_S`` while the body runs, so clocks in the display move."""
+        if self._callback is None:
+            yield
+            return
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(TICK_S)
+                self.changed()
+
+        task = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @dataclass
@@ -68,73 +177,6 @@ class RunSummary:
         return out + self.notes
 
 
-class ProgressDisplay:
-    """Seeds bar with rate and ETA, plus a line of live counters."""
-
-    def __init__(
-        self,
-        console: Console,
-        meters: list[OpenAIChatModel],
-        enabled: bool = True,
-        engine: EngineWatch | None = None,
-    ) -> None:
-        self.console = console
-        self.meters = meters
-        self.enabled = enabled
-        self.engine = engine
-        self.progress = Progress(
-            TextColumn("[bold]seeds"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=console,
-        )
-        self.task = self.progress.add_task("seeds", total=None, rate="")
-        self.stats: RunStats | None = None
-        self.live: Live | None = None
-
-    def _counters(self) -> Text:
-        s = self.stats
-        if s is None:
-            return Text("")
-        tokens = sum(m.meter.snapshot().total_tokens for m in self.meters)
-        mix = " ".join(f"{k}:{v}" for k, v in s.verdicts.most_common())
-        line = Text(
-            f"accepted {s.accepted}  rounds {s.rounds}  executions {s.executions}  tokens {tokens:,}  [{mix}]",
-            style="cyan",
-        )
-        waiting = self.engine.status() if self.engine is not None else None
-        if waiting:
-            line.append("\n" + waiting, style="bold yellow")
-        return line
-
-    def update(self, stats: RunStats) -> None:
-        self.stats = stats
-        elapsed = max(time.monotonic() - stats.started, 1e-6)
-        rate = f"{stats.accepted / elapsed * 60:.1f} accepted/min"
-        self.progress.update(self.task, total=stats.seeds_total, completed=stats.seeds_done, rate=rate)
-        if self.live is not None:
-            self.live.update(Group(self.progress, self._counters()))
-
-    @contextlib.contextmanager
-    def shown(self) -> Iterator[None]:
-        if not self.enabled:
-            yield
-            return
-        live = Live(
-            get_renderable=lambda: Group(self.progress, self._counters()),
-            console=self.console,
-            refresh_per_second=4,
-        )
-        with live:
-            self.live = live
-            yield
-        self.live = None
-
-
 @contextlib.asynccontextmanager
 async def role_models(cfg: RunConfig) -> AsyncIterator[tuple[Models, list[OpenAIChatModel]]]:
     built = {role: OpenAIChatModel(role, rc) for role, rc in cfg.roles.configured().items()}
@@ -151,46 +193,56 @@ async def role_models(cfg: RunConfig) -> AsyncIterator[tuple[Models, list[OpenAI
             await m.aclose()
 
 
-async def generate(
-    cfg: RunConfig,
-    seeds: list[Seed],
-    out: Path,
-    *,
-    force_new: bool = False,
-    concurrency: int = 4,
-    console: Console | None = None,
-    progress: bool = True,
-    policy_rules: tuple[str, ...] = (),
-    policy_id: str | None = None,
-    sandbox: Sandbox | None = None,
-) -> RunSummary:
-    """Run (or resume) generation into ``out``. Configuration problems raise before any work."""
-    validate_environment(cfg)
-    console = console or Console(stderr=True)
-    store = RunStore.open(
-        out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"), force_new=force_new
-    )
-    store.min_free_mb = cfg.output.min_free_mb
-    for table, size in store.torn.items():
-        console.print(
-            f"note: records/{table}.jsonl ended in a torn line ({size} bytes, a write a crash or a full "
-            f"disk interrupted); moved to records/{table}.jsonl.torn before resuming",
-            markup=False,
-            highlight=False,
-        )
-    policy_meta = store.meta.get("policy")
-    recorded = policy_meta.get("policy_id") if isinstance(policy_meta, dict) else None
-    if isinstance(policy_meta, dict) and recorded != policy_id:
-        store.close()
-        raise RunStoreError(
-            f"{out} was generated with challenger policy {recorded or 'none'}, this run uses {policy_id or 'none'}; "
-            "resume with the same --policy, choose another --out, or pass --force-new"
-        )
-    store.meta["policy"] = {"policy_id": policy_id, "policy": {"rules": list(policy_rules)}}
-    t0 = time.monotonic()
-    try:
-        if sandbox is not None:
-            timed = MeteredSandbox(sandbox, owned=False)
+@dataclass(frozen=True)
+class RunRequest:
+    """What every runner is given: the run store is open and bound to the policy."""
+
+    cfg: RunConfig
+    seeds: tuple[Seed, ...]
+    store: RunStore
+    policy_id: str | None
+    policy_rules: tuple[str, ...]
+    progress: ProgressFeed
+
+
+class Runner(Protocol):
+    """Where the seeds of a run are worked on: this machine (:class:`LocalRunner`) or a Ray
+    cluster (:class:`gapforge.distributed.RayRunner`). Both write the same run directory, so one
+    may resume what the other started."""
+
+    def connect(self) -> contextlib.AbstractContextManager[object]:
+        """Reach what the runner needs before the run directory is touched (a wrong cluster
+        address must leave it as it was)."""
+        ...
+
+    async def run(self, request: RunRequest) -> RunSummary:
+        """Work on the seeds not finished yet; ``wall_s`` and the common notes are filled in by
+        :func:`run_generation`."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalRunner:
+    """The loop on this machine: ``concurrency`` seeds at once over one sandbox.
+
+    ``sandbox``: an entered sandbox to use (it stays the caller's to close); by default the
+    config's backend is opened for the run and closed after it.
+    """
+
+    concurrency: int = 4
+    sandbox: Sandbox | None = None
+
+    def connect(self) -> contextlib.AbstractContextManager[object]:
+        if self.concurrency < 1:
+            from gapforge.errors import ConfigError
+
+            raise ConfigError("--concurrency must be at least 1")
+        return contextlib.nullcontext()
+
+    async def run(self, request: RunRequest) -> RunSummary:
+        cfg, store, feed = request.cfg, request.store, request.progress
+        if self.sandbox is not None:
+            timed = MeteredSandbox(self.sandbox, owned=False)
         else:
             timed = MeteredSandbox(
                 open_sandbox(
@@ -203,27 +255,106 @@ async def generate(
             )
         engine = find_engine(timed)
         if engine is not None and engine.on_event is None:
-            engine.on_event = lambda message: console.print(message, markup=False, highlight=False)
+            engine.on_event = feed.say
         async with timed, role_models(cfg) as (models, meters):
-            display = ProgressDisplay(console, meters, enabled=progress, engine=engine)
             gen = Generator(
                 cfg,
                 models,
                 timed,
                 store,
-                policy_rules=policy_rules,
-                policy_id=policy_id,
-                on_change=display.update,
+                policy_rules=request.policy_rules,
+                policy_id=request.policy_id,
+                on_change=lambda _stats: feed.changed(),
             )
-            with display.shown():
-                stats = await gen.run(seeds, concurrency=concurrency)
+
+            def snapshot() -> RunProgress:
+                tokens = sum(m.meter.snapshot().total_tokens for m in meters)
+                waiting = engine.status() if engine is not None else None
+                return RunProgress.of(gen.stats, tokens=tokens, waiting=waiting)
+
+            feed.snapshot = snapshot
+            async with feed.ticking():
+                stats = await gen.run(list(request.seeds), concurrency=self.concurrency)
             usage = [m.meter.snapshot() for m in meters]
-    finally:
-        store.close()
-    wall = time.monotonic() - t0
-    summary = RunSummary(out=out, stats=stats, usage=usage, wall_s=wall, sandbox_wait_s=timed.wait_s)
-    if stats.seeds_failed:
-        summary.notes.append(
-            f"{stats.seeds_failed} seed(s) stopped on infrastructure errors; rerun the same command to resume them"
+        return RunSummary(out=store.root, stats=stats, usage=usage, wall_s=0.0, sandbox_wait_s=timed.wait_s)
+
+
+async def run_generation(
+    cfg: RunConfig,
+    seeds: Sequence[Seed],
+    out: str | Path,
+    *,
+    runner: Runner | None = None,
+    force_new: bool = False,
+    policy_id: str | None = None,
+    policy_rules: Sequence[str] = (),
+    on_progress: ProgressCallback | None = None,
+) -> RunSummary:
+    """Run (or resume) generation into ``out`` with ``runner`` (default: :class:`LocalRunner`).
+
+    Configuration problems raise before any work. A directory made by another config, or bound
+    to another challenger policy, is refused (RunStoreError) unless ``force_new``. ``on_progress``
+    gets a :class:`RunProgress` on every change and at least once a second.
+    """
+    runner = runner or LocalRunner()
+    out = Path(out)
+    validate_environment(cfg)
+    feed = ProgressFeed(on_progress)
+    t0 = time.monotonic()
+    with runner.connect():
+        store = RunStore.open(
+            out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"), force_new=force_new
+        )
+        try:
+            store.min_free_mb = cfg.output.min_free_mb
+            store.bind_policy(policy_id, policy_rules)
+            for table, size in store.torn.items():
+                feed.say(
+                    f"note: records/{table}.jsonl ended in a torn line ({size} bytes, a write a crash or a "
+                    f"full disk interrupted); moved to records/{table}.jsonl.torn before resuming"
+                )
+            request = RunRequest(
+                cfg=cfg,
+                seeds=tuple(seeds),
+                store=store,
+                policy_id=policy_id,
+                policy_rules=tuple(policy_rules),
+                progress=feed,
+            )
+            summary = await runner.run(request)
+        finally:
+            store.close()
+    summary.out = out
+    summary.wall_s = time.monotonic() - t0
+    if summary.stats.seeds_failed:
+        summary.notes.insert(
+            0,
+            f"{summary.stats.seeds_failed} seed(s) stopped on infrastructure errors; rerun the same "
+            "command to resume them",
         )
     return summary
+
+
+async def generate(
+    cfg: RunConfig,
+    seeds: Sequence[Seed],
+    out: str | Path,
+    *,
+    force_new: bool = False,
+    concurrency: int = 4,
+    on_progress: ProgressCallback | None = None,
+    policy_rules: Sequence[str] = (),
+    policy_id: str | None = None,
+    sandbox: Sandbox | None = None,
+) -> RunSummary:
+    """Run (or resume) generation on this machine: :func:`run_generation` with a :class:`LocalRunner`."""
+    return await run_generation(
+        cfg,
+        seeds,
+        out,
+        runner=LocalRunner(concurrency=concurrency, sandbox=sandbox),
+        force_new=force_new,
+        policy_id=policy_id,
+        policy_rules=policy_rules,
+        on_progress=on_progress,
+    )

@@ -86,7 +86,7 @@ class Evaluator:
                 # Not drain_into(): the analyzer still needs the records after they are stored.
                 for table, record in sink.records:
                     store.append(table, record)
-                store.meta["policy"] = {"policy_id": policy.id, "policy": policy.model_dump(mode="json")}
+                store.bind_policy(policy.id, policy.rules)
         finally:
             if store is not None:
                 store.close()

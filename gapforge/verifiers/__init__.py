@@ -37,7 +37,13 @@ if TYPE_CHECKING:
         mutation_score,
         mutation_sites,
     )
-    from gapforge.verifiers.static import StaticReport, check_static, count_tests, parse_stdio_cases
+    from gapforge.verifiers.static import (
+        StaticReport,
+        check_program,
+        check_static,
+        count_tests,
+        parse_stdio_cases,
+    )
     from gapforge.verifiers.validity import (
         TrivialSolution,
         ValidityCheck,
@@ -68,6 +74,7 @@ __all__ = [
     "ValidityReport",
     "all_mutants",
     "as_rollout",
+    "check_program",
     "check_static",
     "check_validity",
     "count_tests",
@@ -104,6 +111,7 @@ _WHERE = {
     "ValidityReport": "gapforge.verifiers.validity",
     "all_mutants": "gapforge.verifiers.mutation",
     "as_rollout": "gapforge.verifiers.gates",
+    "check_program": "gapforge.verifiers.static",
     "check_static": "gapforge.verifiers.static",
     "check_validity": "gapforge.verifiers.validity",
     "count_tests": "gapforge.verifiers.static",

@@ -81,6 +81,37 @@ def check_static(
     return StaticReport.of(problems)
 
 
+def check_program(
+    kind: str,
+    solution: str,
+    tests: str,
+    *,
+    solution_label: str = "the solution",
+    tests_label: str = "the test file",
+) -> StaticReport:
+    """Checks on a program and its tests given by hand (``gapforge sandbox run``), before running.
+
+    Only what would make the run meaningless is checked: an empty solution, tests that do not
+    parse or hold no test. A solution that does not parse is left to the sandbox, where it is a
+    program failure (status ``error``) like any other. The labels name the inputs in messages.
+    """
+    problems: list[str] = []
+    if not solution.strip():
+        problems.append(f"{solution_label} is empty: there is nothing to run")
+    if not tests.strip():
+        problems.append(f"{tests_label} is empty: give at least one test")
+    elif kind == "function":
+        tree = _parse(tests, tests_label, problems)
+        if tree is not None and count_tests(tree) == 0:
+            problems.append(f"{tests_label} defines no test_* function")
+    else:
+        try:
+            parse_stdio_cases(tests)
+        except ValueError as exc:
+            problems.append(f"{tests_label} holds no usable stdio cases: {exc}")
+    return StaticReport.of(problems)
+
+
 def _parse(source: str, what: str, problems: list[str], verb: str = "does") -> ast.Module | None:
     try:
         tree = ast.parse(source)
