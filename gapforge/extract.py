@@ -80,7 +80,7 @@ class _Block:
 
     def defines(self, name: str) -> bool:
         if self.tree is not None:
-            return name in _top_level_names(self.tree)
+            return name in top_level_names(self.tree)
         # A block with a syntax error still counts when it visibly defines the name.
         return (
             re.search(rf"^(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b", self.code, re.MULTILINE)
@@ -208,17 +208,18 @@ def _is_code(tree: ast.Module | None) -> bool:
     return False
 
 
-def _top_level_names(tree: ast.Module) -> set[str]:
+def top_level_names(tree: ast.Module) -> set[str]:
+    """Names a module defines at its top level (functions, classes, assignments, imports)."""
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-        elif isinstance(node, ast.ImportFrom | ast.Import):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return names
 
 

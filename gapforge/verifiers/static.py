@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from gapforge.extract import top_level_names
 from gapforge.models import Problem
 
 T = TypeVar("T")
@@ -126,21 +127,6 @@ def _parse(source: str, what: str, problems: list[str], verb: str = "does") -> a
 
 
 # --------------------------------------------------------------------------- function problems
-
-
-def top_level_names(tree: ast.Module) -> set[str]:
-    """Names a module defines at its top level (functions, classes, assignments, imports)."""
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-    return names
 
 
 def count_tests(tree: ast.Module) -> int:
