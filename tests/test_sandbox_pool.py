@@ -126,6 +126,28 @@ def test_a_hypothesis_test_does_not_cost_a_new_container(run: Callable[..., Any]
     assert recycled == 0, "a property test must not cost a new container"
 
 
+def test_closing_one_pool_leaves_another_pool_of_the_same_run_alone(run: Callable[..., Any]) -> None:
+    # two pools of one run in one process (a test session's shared pool and a test's own, rewards
+    # next to a run): closing one removed the other's containers too, whose next jobs then failed
+    # with "the pool container closed its stream"
+    ok = Program(
+        solution="def f():\n    return 1\n",
+        tests="from solution import f\n\ndef test_f():\n    assert f() == 1\n",
+    )
+
+    async def go() -> tuple[list[Any], int]:
+        async with PoolSandbox(size=2, run_id=RUN_ID) as keep:
+            assert (await keep.run(ok)).passed
+            async with PoolSandbox(size=1, run_id=RUN_ID) as other:
+                assert (await other.run(ok)).passed
+            results = list(await asyncio.gather(*(keep.run(ok) for _ in range(4))))
+            return results, keep.recycled
+
+    results, recycled = run(go())
+    assert [r.status for r in results] == [Status.PASSED] * 4, [r.message for r in results]
+    assert recycled == 0
+
+
 def test_container_is_recycled_after_n_jobs(run: Callable[..., Any]) -> None:
     ok = Program(
         solution="def f():\n    return 1\n",

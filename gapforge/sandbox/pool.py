@@ -29,6 +29,7 @@ import itertools
 import json
 import logging
 import os
+import secrets
 import socket
 import struct
 import threading
@@ -205,6 +206,8 @@ class PoolSandbox:
         self.max_concurrency = self.size  # admission control: never more jobs than warm containers
         self.recycle_after = recycle_after
         self.run_id = run_id
+        # this pool's own label: closing it must not touch another pool of the same run and process
+        self.pool_id = secrets.token_hex(6)
         self._client = client
         self._idle = _SlotQueue()
         self._alive = 0  # containers started and not yet removed for good
@@ -270,7 +273,11 @@ class PoolSandbox:
                 self.image,
                 command=AGENT_CMD,
                 environment={"PYTHONHASHSEED": "0"},
-                labels={**container_labels(self.run_id), "gapforge.mode": "pool"},
+                labels={
+                    **container_labels(self.run_id),
+                    "gapforge.mode": "pool",
+                    "gapforge.pool": self.pool_id,
+                },
                 network_disabled=True,
                 stdin_open=True,
                 tty=False,
@@ -331,7 +338,7 @@ class PoolSandbox:
 
     def _remove_all(self) -> None:
         """Remove every container of this pool, live or dead, also those only the engine still knows
-        of (started by this process for this run). Never raises: with the engine gone it says what
+        of (started by this pool). Never raises: with the engine gone it says what
         is left behind, and the next start's sweep (or `gapforge cleanup`) removes it."""
         with self._lock:  # from here on no container starts (_closed is set): this is every one
             self._closed = True
@@ -342,7 +349,7 @@ class PoolSandbox:
             listed = self.client.containers.list(
                 all=True,
                 sparse=True,
-                filters={"label": [f"gapforge.run={self.run_id}", f"gapforge.pid={os.getpid()}"]},
+                filters={"label": [f"gapforge.run={self.run_id}", f"gapforge.pool={self.pool_id}"]},
             )
             leftover |= {str(c.id) for c in listed}
         except ENGINE_ERRORS:
