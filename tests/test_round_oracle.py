@@ -273,3 +273,53 @@ def test_the_oracle_section_hashes_as_unset_at_its_defaults() -> None:
     for change in ({"n_inputs": 10}, {"seed": 3}, {"enabled": False}):
         assert cfg.model_copy(update={"oracle": OracleSection(**change)}).config_hash != cfg.config_hash
     assert OracleSection(n_inputs=7, seed=2).oracle_config() == OracleConfig(n_inputs=7, seed=2)
+
+
+# --------------------------------------------------------------------------- the published problem
+
+
+def test_the_published_problem_carries_its_final_tests_to_verify_and_rewards(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    from gapforge.dataset.export import export
+    from gapforge.dataset.publish import publish, read_published
+    from gapforge.dataset.tables import problem_record_from_row, round_record_from_row
+    from gapforge.dataset.verify import verify_run
+    from gapforge.reward import RewardTask, SandboxRewarder, tasks_from_columns
+
+    verdicts = script(challenger_passes=[SNEAKY], final_fails={SNEAKY.strip(): ("diff_000", "diff_001")})
+    r = play(run, tmp_path / "run", monkeypatch, verdicts, weak=SNEAKY)
+    (recorded,) = r.problems
+    assert recorded.oracle is not None and recorded.oracle.suites
+
+    # the problems and rounds tables carry the oracle, and read back to the same records
+    publish(tmp_path / "run", tmp_path / "pub", humaneval=False)
+    tables = read_published(tmp_path / "pub", ["problems", "rounds"])
+    (row,) = tables["problems"]
+    assert problem_record_from_row(row) == recorded
+    assert round_record_from_row(tables["rounds"][0]) == r.record
+    assert row["differential_inputs"] == 3 and row["attempt_false_passes"] == 4
+    assert row["mutants_killed_by_hardening"] == 0 and row["probably_equivalent_mutants"] == 0
+
+    # verify re-runs every attempt on the final tests: the recorded verdicts hold
+    async def verify() -> Any:
+        async with ScriptedSandbox(verdicts) as sandbox:
+            report = await verify_run(tmp_path / "pub", sandbox)
+            return report, sandbox.history
+
+    report, history = run(verify())
+    assert report.ok, report.summary()
+    assert sum(is_differential(p) for p in history) == 1 + 8, "the reference and every attempt"
+
+    # the rewards judge on the final tests: the sneaky solution passes the challenger's tests only
+    export(tmp_path / "pub", "trl", tmp_path / "trl", humaneval=False)
+    columns = pq.read_table(tmp_path / "trl" / "train.parquet").to_pydict()
+    (task,) = tasks_from_columns(1, columns)
+    assert [s.name for s in task.hidden_suites()] == ["challenger", "differential"]
+    alone = RewardTask(kind=task.kind, tests=task.tests, entry_point=task.entry_point)
+    with SandboxRewarder(sandbox_factory=lambda: ScriptedSandbox(verdicts), host_slots=None) as rewarder:
+        sneaky, reference = code_block(SNEAKY), code_block(RUN_REFERENCE)
+        assert rewarder.score_batch([sneaky, reference, sneaky], [task, task, alone]) == [0.0, 1.0, 1.0]
+        assert rewarder.score(sneaky, task, fraction=True) == pytest.approx(10 / 12)
