@@ -190,6 +190,12 @@ def test_defects_found_by_the_build_make_the_problem_invalid(
     assert "the input generator failed 1 times: ValueError: empty range" in r.record.reason
     assert r.record.oracle is not None and r.record.oracle.defects and r.record.oracle.suites == ()
     assert r.attempts == [] and r.problems == [], "no rollout runs on a defective problem"
+    from gapforge.dataset.publish import publish
+
+    publish(tmp_path, tmp_path / "pub", humaneval=False)
+    card = (tmp_path / "pub" / "README.md").read_text()
+    assert "Invalid drafts by failed check: oracle 1." in card
+    assert "| drafts rejected: the oracle found the problem defective | 1 |" in card
 
 
 def test_hardening_turns_a_surviving_mutant_into_a_hidden_case(
@@ -302,6 +308,11 @@ def test_the_published_problem_carries_its_final_tests_to_verify_and_rewards(
     assert round_record_from_row(tables["rounds"][0]) == r.record
     assert row["differential_inputs"] == 3 and row["attempt_false_passes"] == 4
     assert row["mutants_killed_by_hardening"] == 0 and row["probably_equivalent_mutants"] == 0
+    card = (tmp_path / "pub" / "README.md").read_text()
+    assert "### Test oracle" in card and "1 of 1 accepted problems carry an input generator" in card
+    assert "| differential inputs (cases in the final tests) | 3 |" in card
+    assert "| solver attempts that pass the challenger's tests but fail the final ones | 4 of 8 |" in card
+    assert "`differential_inputs`" in card.split("## Columns")[1], "every column is documented"
 
     # verify re-runs every attempt on the final tests: the recorded verdicts hold
     async def verify() -> Any:
