@@ -27,6 +27,7 @@ from gapforge.sandbox.scripted import Outcome, Scripted, ScriptedSandbox
 from gapforge.verifiers.mutation import generate_mutants
 from gapforge.verifiers.oracle import DifferentialSuite, OracleCase, OracleConfig, render_suite
 from tests._problems import RUN_REFERENCE, function_problem
+from tests.conftest import RUN_ID
 
 GENERATOR = "def generate(rng):\n    return ([rng.randint(-3, 3) for _ in range(rng.randint(0, 6))],)\n"
 VALIDATOR = "def validate(xs):\n    if not isinstance(xs, list):\n        raise TypeError('a list')\n"
@@ -98,7 +99,7 @@ class Round:
     record: RoundRecord
     attempts: list[AttemptRecord]
     problems: list[ProblemRecord]
-    sandbox: ScriptedSandbox
+    sandbox: Any  # the ScriptedSandbox (its history) or the real one
 
 
 def config(**oracle: Any) -> RunConfig:
@@ -131,25 +132,31 @@ def play(
     monkeypatch.setattr(loop_module, "build_differential_suite", fake_build)
     cfg = cfg or config()
     sandbox = ScriptedSandbox(verdicts)
+
+    async def entered() -> Round:
+        async with sandbox:
+            return await one_round(out, cfg, sandbox, PROBLEM, weak, strong)
+
+    outcome = run(entered())
+    assert built == ([PROBLEM] if cfg.oracle.enabled else [])
+    return outcome
+
+
+async def one_round(
+    out: Path, cfg: RunConfig, sandbox: Sandbox, problem: Problem, weak: str, strong: str
+) -> Round:
+    """One seed of one round with scripted models, in ``sandbox`` (entered), read back."""
     models = Models(
-        challenger=ScriptedModel(lambda _s: PROBLEM.model_dump_json()),
+        challenger=ScriptedModel(lambda _s: problem.model_dump_json()),
         weak=ScriptedModel(lambda _s: code_block(weak)),
         strong=ScriptedModel(lambda _s: code_block(strong)),
     )
-
-    async def go() -> None:
-        store = RunStore.open(out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"))
-        try:
-            async with sandbox:
-                await Generator(cfg, models, sandbox, store).run(
-                    [Seed(id="s-1", topic="runs")], concurrency=1
-                )
-        finally:
-            store.close()
-
-    run(go())
+    store = RunStore.open(out, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"))
+    try:
+        await Generator(cfg, models, sandbox, store).run([Seed(id="s-1", topic="runs")], concurrency=1)
+    finally:
+        store.close()
     (record,) = read_table(out, "rounds", RoundRecord)
-    assert built == ([PROBLEM] if cfg.oracle.enabled else [])
     return Round(
         record,
         read_table(out, "attempts", AttemptRecord),
@@ -334,3 +341,64 @@ def test_the_published_problem_carries_its_final_tests_to_verify_and_rewards(
         sneaky, reference = code_block(SNEAKY), code_block(RUN_REFERENCE)
         assert rewarder.score_batch([sneaky, reference, sneaky], [task, task, alone]) == [0.0, 1.0, 1.0]
         assert rewarder.score(sneaky, task, fraction=True) == pytest.approx(10 / 12)
+
+
+# --------------------------------------------------------------------------- end to end, real sandbox
+
+
+@pytest.mark.docker
+def test_a_round_with_an_input_generator_end_to_end(run: Any, pool_sandbox: Any, tmp_path: Path) -> None:
+    """The issue's example in a real round: the challenger's tests for edit distance with swaps
+    miss the `j >= 1` mutant, which the weak solver submits. The differential suite, built and
+    answered in the sandbox, catches it: the weak rollouts fail the final tests (the gate sees a
+    gap the challenger's tests alone would have hidden), and the published problem, verify and
+    the rewards all judge on the same final tests."""
+    from gapforge.dataset.publish import publish, read_published
+    from gapforge.dataset.verify import verify_run
+    from gapforge.reward import RewardTask, SandboxRewarder
+    from tests.test_oracle import OSA_MUTANT, OSA_REFERENCE, osa_problem
+
+    problem = osa_problem()
+    cfg = config(n_inputs=30, max_mutations=20)
+    # four weak tests: enough for static checks and the mutation threshold on this small problem
+    cfg = cfg.model_copy(
+        update={"loop": cfg.loop.model_copy(update={"min_tests": 4, "mutation_threshold": 0.5})}
+    )
+    r = run(one_round(tmp_path / "run", cfg, pool_sandbox, problem, weak=OSA_MUTANT, strong=OSA_REFERENCE))
+
+    assert r.record.verdict is Verdict.ACCEPTED, r.record.reason
+    assert r.record.weak_scores == (0.0,) * 4 and r.record.strong_scores == (1.0,) * 4
+    (accepted,) = r.problems
+    oracle = accepted.oracle
+    assert oracle is not None and oracle.measures is not None and oracle.defects == ()
+    assert oracle.measures.inputs_kept >= 20, oracle.measures
+    assert oracle.verdict_changed == tuple(f"weak/{i}/0" for i in range(4))
+    assert oracle.false_passes == () and oracle.measures.known_wrong_checked >= 4
+    # validity let the audit's mutant through; hardening turned a differential case against it
+    assert r.record.validity is not None and "`j > 1` -> `j >= 1`" in r.record.validity.surviving_mutants[0]
+    assert (
+        oracle.killed_by_hardening == r.record.validity.surviving_mutants and len(oracle.hardening_cases) == 1
+    )
+    assert [s.name for s in accepted.hidden_suites] == ["challenger", "differential"]
+    weak = next(a.attempt for a in r.attempts if a.attempt.role == "weak")
+    assert weak.result is not None
+    assert all(
+        t.status is Status.PASSED for t in weak.result.tests if not t.name.startswith("differential: ")
+    )
+    assert any(
+        t.status is not Status.PASSED for t in weak.result.tests if t.name.startswith("differential: ")
+    )
+
+    publish(tmp_path / "run", tmp_path / "pub", humaneval=False)
+    (row,) = read_published(tmp_path / "pub", ["problems"])["problems"]
+    assert row["differential_inputs"] == oracle.measures.inputs_kept and row["attempt_false_passes"] == 4
+    report = run(verify_run(tmp_path / "pub", pool_sandbox))
+    assert report.ok, report.summary()
+
+    from gapforge.dataset.export import ground_truth
+
+    task = RewardTask.from_ground_truth(ground_truth(row))
+    alone = RewardTask(kind=task.kind, tests=task.tests, entry_point=task.entry_point)
+    with SandboxRewarder("pool", max_concurrency=1, run_id=RUN_ID, host_slots=None) as rewarder:
+        mutant, reference = code_block(OSA_MUTANT), code_block(OSA_REFERENCE)
+        assert rewarder.score_batch([mutant, reference, mutant], [task, task, alone]) == [0.0, 1.0, 1.0]
