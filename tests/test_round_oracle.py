@@ -402,3 +402,21 @@ def test_a_round_with_an_input_generator_end_to_end(run: Any, pool_sandbox: Any,
     with SandboxRewarder("pool", max_concurrency=1, run_id=RUN_ID, host_slots=None) as rewarder:
         mutant, reference = code_block(OSA_MUTANT), code_block(OSA_REFERENCE)
         assert rewarder.score_batch([mutant, reference, mutant], [task, task, alone]) == [0.0, 1.0, 1.0]
+
+
+def test_combined_verdicts_lose_no_failure() -> None:
+    from gapforge.sandbox import ExecutionResult, TestRecord, combine_results
+    from gapforge.sandbox.combine import first_part_passed
+
+    ok = ExecutionResult(
+        status=Status.PASSED, tests=(TestRecord(name="test_a", status=Status.PASSED),), cpu_s=1
+    )
+    broken = ExecutionResult(status=Status.ERROR, message="SyntaxError", cpu_s=2)
+    assert combine_results([("challenger", ok)]) is ok, "one suite: the result as it always was"
+    both = combine_results([("challenger", broken), ("differential", ok)])
+    assert both.status is Status.ERROR and both.fraction_passed == 0.5 and both.cpu_s == 3
+    assert not first_part_passed(both, ["differential"])
+    late = combine_results([("challenger", ok), ("differential", broken)])
+    assert late.status is Status.ERROR and late.message == "differential: SyntaxError"
+    assert [t.name for t in late.tests] == ["test_a", "differential"]
+    assert first_part_passed(late, ["differential"])

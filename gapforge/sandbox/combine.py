@@ -3,8 +3,9 @@ suites (the challenger's tests, a differential suite) runs each as its own execu
 trainer, the gate and the dataset see one :class:`ExecutionResult`.
 
 The first part keeps its test names; the tests of every later part are named
-``<part>: <test>``, and a later part that failed without a failing test record (it did not even
-import) gets one record named after it, so no failure is lost in the counts. Status: passed when
+``<part>: <test>``, and a part that failed without a failing test record (it did not even
+import) gets one record named after it, so no failure is lost in the counts (nor is an erroring
+part's silence read as a high fraction passed). Status: passed when
 every part passed, else the status of the first part that did not (parts are in judging order).
 """
 
@@ -28,9 +29,10 @@ def combine_results(parts: Sequence[tuple[str, ExecutionResult]]) -> ExecutionRe
     for i, (name, r) in enumerate(parts):
         if i == 0:
             tests.extend(r.tests)
-            continue
-        tests.extend(t.model_copy(update={"name": f"{name}{SEPARATOR}{t.name}"}) for t in r.tests)
+        else:
+            tests.extend(t.model_copy(update={"name": f"{name}{SEPARATOR}{t.name}"}) for t in r.tests)
         if not r.passed and all(t.status is Status.PASSED for t in r.tests):
+            # a part that failed without a failing test (it did not import) still counts as one
             tests.append(TestRecord(name=name, status=r.status, message=r.message[:500]))
     failing = next(((n, r) for n, r in parts if not r.passed), None)
     shown = failing[1] if failing is not None else parts[0][1]
