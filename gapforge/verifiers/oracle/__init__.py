@@ -6,6 +6,7 @@ API::
     build_differential_suite(sandbox, problem, config=OracleConfig(), limits=None) -> DifferentialSuite
     harden(sandbox, problem, suite, survivors, limits=None)                        -> HardeningReport
     surviving_mutants(problem, report, *, max_mutants=30, seed=0)                   -> tuple[Mutant, ...]
+    killed_mutants(problem, report, *, max_mutants=30, seed=0)                      -> tuple[Mutant, ...]
     false_passes(sandbox, suites, wrong, limits=None)                               -> FalsePassReport
     oracle_measures(suite, hardening=None, false_pass=None)                         -> OracleMeasures
     render_suite(problem, cases, tol, cpu_per_input_s=1.0, *, name="differential") -> HiddenSuite | None
@@ -25,7 +26,7 @@ the host reads back text and parses it with ``ast.literal_eval`` / ``json.loads`
 
 from __future__ import annotations
 
-from gapforge.verifiers.oracle.hardening import false_passes, harden, surviving_mutants
+from gapforge.verifiers.oracle.hardening import false_passes, harden, killed_mutants, surviving_mutants
 from gapforge.verifiers.oracle.models import (
     DifferentialSuite,
     FalsePassReport,
@@ -57,6 +58,7 @@ __all__ = [
     "build_differential_suite",
     "false_passes",
     "harden",
+    "killed_mutants",
     "oracle_measures",
     "render_suite",
     "surviving_mutants",

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gapforge.models import Problem
-from gapforge.sandbox.base import Kind, Program, Status
+from gapforge.models import HiddenSuite as HiddenSuite  # defined with Problem; re-exported
+from gapforge.sandbox.base import Status
 
 Origin = Literal["generated", "boundary", "mutation"]
 
@@ -50,29 +50,6 @@ class InputNote(BaseModel):
     origin: Literal["generated", "boundary", "mutation", "test"]
     input: str  # cut to 200 characters
     reason: str
-
-
-class HiddenSuite(BaseModel):
-    """Hidden tests as the sandbox runs them: ``kind`` is the program kind, which is ``function``
-    for a stdio problem judged by a checker (its tests run the program per case)."""
-
-    __test__ = False  # not a pytest class
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    kind: Kind
-    tests: str = Field(min_length=1)
-
-    @classmethod
-    def of(cls, problem: Problem) -> HiddenSuite:
-        return cls(name="challenger", kind=problem.kind, tests=problem.tests)
-
-    def program(self, solution: str) -> Program:
-        return Program(kind=self.kind, solution=solution, tests=self.tests)
-
-    def case_name(self, test_name: str) -> str:
-        """The case a test record is about (function suites name tests ``test_<case>``)."""
-        return test_name.removeprefix("test_") if self.kind == "function" else test_name
 
 
 class DifferentialSuite(BaseModel):
