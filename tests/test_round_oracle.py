@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _problems import RUN_REFERENCE, function_problem
+from conftest import RUN_ID
 
 from gapforge.config import OracleSection, RunConfig, demo_config
 from gapforge.dataset.records import AttemptRecord, ProblemRecord, RoundRecord, Seed
@@ -26,8 +28,6 @@ from gapforge.sandbox import Limits, Program, Sandbox, Status
 from gapforge.sandbox.scripted import Outcome, Scripted, ScriptedSandbox
 from gapforge.verifiers.mutation import generate_mutants
 from gapforge.verifiers.oracle import DifferentialSuite, OracleCase, OracleConfig, render_suite
-from tests._problems import RUN_REFERENCE, function_problem
-from tests.conftest import RUN_ID
 
 GENERATOR = "def generate(rng):\n    return ([rng.randint(-3, 3) for _ in range(rng.randint(0, 6))],)\n"
 VALIDATOR = "def validate(xs):\n    if not isinstance(xs, list):\n        raise TypeError('a list')\n"
@@ -184,6 +184,13 @@ def test_a_problem_with_a_gap_on_the_final_tests_carries_its_suites(
         sum(is_differential(p) and p.solution.strip() == RUN_REFERENCE.strip() for p in r.sandbox.history)
         == 4
     )
+    # the round records its sandbox work by phase; the oracle's share is its phases plus the runs
+    # of its suites in the rollouts
+    phases = {t.phase: t.runs for t in r.record.sandbox}
+    assert sum(phases.values()) == len(r.sandbox.history)
+    assert phases["rollouts"] == 8 and phases["rollouts/oracle_suites"] == 8
+    assert phases["oracle.known_wrong"] >= 4 and phases["validity"] > 0
+    assert all(t.cpu_s >= 0 and t.wall_s >= 0 for t in r.record.sandbox)
 
 
 def test_defects_found_by_the_build_make_the_problem_invalid(
@@ -356,7 +363,7 @@ def test_a_round_with_an_input_generator_end_to_end(run: Any, pool_sandbox: Any,
     from gapforge.dataset.publish import publish, read_published
     from gapforge.dataset.verify import verify_run
     from gapforge.reward import RewardTask, SandboxRewarder
-    from tests.test_oracle import OSA_MUTANT, OSA_REFERENCE, osa_problem
+    from test_oracle import OSA_MUTANT, OSA_REFERENCE, osa_problem
 
     problem = osa_problem()
     cfg = config(n_inputs=30, max_mutations=20)

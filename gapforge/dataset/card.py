@@ -22,6 +22,7 @@ from gapforge.dataset.tables import LANGUAGE, USABLE_VERDICTS, Row, RunData
 from gapforge.errors import ConfigError
 from gapforge.models import TokenUsage, Verdict
 from gapforge.prompts import prompt_hashes
+from gapforge.sandbox.metered import is_oracle_work
 
 # The offline demo server answers with this system fingerprint prefix: its problems are variants
 # from gapforge's bundled, hand-written bank, not model-written.
@@ -500,6 +501,7 @@ def _oracle(data: RunData) -> list[str]:
             ("drafts rejected: a known-wrong program passes the final tests", rejected["known_wrong"]),
         ],
     )
+    out += _oracle_share(data)
     out += [
         "",
         "A problem is accepted only when none of its known-wrong programs (mutants its tests killed "
@@ -509,6 +511,38 @@ def _oracle(data: RunData) -> list[str]:
         "",
     ]
     return out
+
+
+def oracle_shares(rounds: list[RoundRecord]) -> dict[str, float]:
+    """Per seed, the oracle's share of the sandbox CPU seconds of all its rounds (seeds whose
+    rounds recorded their sandbox work): its own phase plus the runs of its suites in others."""
+    cpu: dict[str, float] = {}
+    oracle: dict[str, float] = {}
+    for r in rounds:
+        for t in r.sandbox:
+            cpu[r.seed_id] = cpu.get(r.seed_id, 0.0) + t.cpu_s
+            if is_oracle_work(t.phase):
+                oracle[r.seed_id] = oracle.get(r.seed_id, 0.0) + t.cpu_s
+    return {seed: oracle.get(seed, 0.0) / total for seed, total in cpu.items() if total > 0}
+
+
+def _oracle_share(data: RunData) -> list[str]:
+    shares = sorted(oracle_shares(data.rounds).values())
+    if not shares:
+        return []
+    total = sum(t.cpu_s for r in data.rounds for t in r.sandbox)
+    ours = sum(t.cpu_s for r in data.rounds for t in r.sandbox if is_oracle_work(t.phase))
+    return [
+        "",
+        "The oracle's work (drawing and answering inputs, hardening, the known-wrong check, and "
+        "judging rollouts and repairs on its suites) took "
+        f"{_pct(ours, total)} of the run's sandbox CPU time; per seed median "
+        f"{100 * shares[len(shares) // 2]:.1f}%, max {100 * shares[-1]:.1f}% (`rounds.sandbox`).",
+    ]
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}%" if whole > 0 else "0%"
 
 
 def _leakage(quality: QualityReport, n_problems: int) -> list[str]:

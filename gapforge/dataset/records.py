@@ -171,6 +171,18 @@ class OracleSummary(BaseModel):
     sandbox_cpu_s: float = 0.0  # what building, hardening and the false-pass check ran
 
 
+class PhaseTime(BaseModel):
+    """The sandbox work of one phase of a round (``reference``, ``validity``, ``oracle``,
+    ``rollouts``, ``repair``): executions, and the sandbox's own wall and CPU seconds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phase: str
+    runs: int
+    cpu_s: float
+    wall_s: float
+
+
 class RoundRecord(_RoundScoped):
     """One challenger draft and what became of it."""
 
@@ -188,6 +200,7 @@ class RoundRecord(_RoundScoped):
     strong_scores: tuple[float | None, ...] = ()
     review: str | None = None
     oracle: OracleSummary | None = None  # None: no input generator (or the oracle is off)
+    sandbox: tuple[PhaseTime, ...] = ()  # the round's sandbox work by phase (empty: not recorded)
     usage: dict[str, TokenUsage] = Field(default_factory=dict)  # role -> tokens spent in this round
     # role -> tokens of answers that are stored nowhere (retried empty/truncated), part of usage
     unstored_usage: dict[str, TokenUsage] = Field(default_factory=dict)

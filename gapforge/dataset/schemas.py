@@ -111,6 +111,11 @@ PROVENANCE = pa.struct(
 USAGE = pa.list_(
     pa.struct([("role", pa.string()), ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64())])
 )
+PHASES = pa.list_(
+    pa.struct(
+        [("phase", pa.string()), ("runs", pa.int64()), ("cpu_s", pa.float64()), ("wall_s", pa.float64())]
+    )
+)
 FLAG = pa.struct(
     [("flag", pa.string()), ("source", pa.string()), ("match_id", pa.string()), ("score", pa.float64())]
 )
@@ -279,6 +284,12 @@ ROUNDS_SCHEMA = _schema(
         ("strong_scores", SCORES, "each strong rollout's score (empty when the strong solver was not asked)"),
         ("review", pa.string(), "the reviewer's reason, when it was asked"),
         ("oracle", ORACLE, ORACLE_DOC + "; null when not reached"),
+        (
+            "sandbox",
+            PHASES,
+            "the round's sandbox work by phase (reference, validity, oracle, rollouts, repair): executions, "
+            "CPU and wall seconds inside the sandbox; empty: not recorded (runs before it was)",
+        ),
         ("usage", USAGE, USAGE_DOC),
         ("unstored_usage", USAGE, "of usage: answers stored nowhere (empty or truncated ones retried away)"),
         ("call_ids", STRINGS, "the model calls of the round, in the run store's records/calls.jsonl"),

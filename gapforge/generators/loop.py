@@ -37,6 +37,7 @@ from gapforge.dataset.records import (
     GateSummary,
     MessageRef,
     OracleSummary,
+    PhaseTime,
     ProblemRecord,
     Provenance,
     RoundRecord,
@@ -67,7 +68,7 @@ from gapforge.prompts.feedback import analyst_detail
 from gapforge.sandbox import Limits, Sandbox, Status, priority
 from gapforge.sandbox.combine import first_part_passed
 from gapforge.sandbox.engine import EngineWatch, find_engine
-from gapforge.sandbox.metered import MeteredSandbox, metered_phase
+from gapforge.sandbox.metered import MeteredSandbox, Tally, metered_phase, metered_scope
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.budgets import rollout_limits
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
@@ -250,6 +251,7 @@ class _RoundState:
     decision: GateDecision | None = None  # _weak_gate when it ends the round, else _decide
     review: str | None = None  # _review
     repairs: list[Attempt] = field(default_factory=list)  # _repair
+    sandbox_time: dict[str, Tally] = field(default_factory=dict)  # every phase, by phase
 
     @property
     def problem(self) -> Problem:
@@ -304,6 +306,13 @@ def _summary(decision: GateDecision) -> GateSummary:
         weak_mean=decision.weak_mean,
         strong_mean=decision.strong_mean,
         gap=decision.gap,
+    )
+
+
+def _phase_times(tallies: dict[str, Tally]) -> tuple[PhaseTime, ...]:
+    return tuple(
+        PhaseTime(phase=k, runs=t.runs, cpu_s=round(t.cpu_s, 4), wall_s=round(t.wall_s, 4))
+        for k, t in sorted(tallies.items())
     )
 
 
@@ -513,6 +522,10 @@ class Generator:
         soon as the weak rollouts in settle the weak gate. Neither changes what is decided.
         """
         st = self._open_round(seed, round_no, rejections)
+        with metered_scope() as st.sandbox_time:
+            return await self._phases(st)
+
+    async def _phases(self, st: _RoundState) -> RoundOutcome:
         if (stop := await self._draft(st)) is not None:
             return self._end(st, stop)
         if (stop := self._static_checks(st)) is not None:
@@ -641,7 +654,7 @@ class Generator:
             return None
         loop = self.cfg.loop
         try:
-            with metered_phase("oracle"):
+            with metered_phase("oracle.build"):
                 suite = await build_differential_suite(
                     self.sandbox, problem, self.cfg.oracle.oracle_config(), self.limits
                 )
@@ -656,7 +669,8 @@ class Generator:
                     if st.mutation is not None
                     else ()
                 )
-                hardening = await harden(self.sandbox, problem, suite, survivors)
+                with metered_phase("oracle.harden"):
+                    hardening = await harden(self.sandbox, problem, suite, survivors)
         except SandboxError as exc:
             raise SeedAborted(f"sandbox failed building the differential suite: {exc}") from exc
         suites: tuple[HiddenSuite, ...] = ()
@@ -704,7 +718,7 @@ class Generator:
             killed = killed_mutants(st.problem, report_, max_mutants=loop.max_mutants, seed=self.cfg.seed)
             wrong += [KnownWrong(label=f"mutant: {m.description}", source=m.source) for m in killed]
         try:
-            with metered_phase("oracle"):
+            with metered_phase("oracle.known_wrong"):
                 report = await false_passes(
                     self.sandbox, final_suites(st.problem, st.extra_suites), wrong, st.limits
                 )
@@ -859,7 +873,7 @@ class Generator:
             problem_id=st.draft.id if st.draft is not None else None, static_problems=stop.static_problems,
             validity=st.validity, gate=_summary(st.decision) if st.decision is not None else None,
             weak_scores=_scores(st.weak), strong_scores=_scores(st.strong), review=st.review,
-            oracle=st.oracle,
+            oracle=st.oracle, sandbox=_phase_times(st.sandbox_time),
         )  # fmt: skip
         return RoundOutcome(record, [*st.weak, *st.strong, *st.repairs], problem)
 

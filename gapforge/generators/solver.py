@@ -14,6 +14,7 @@ from gapforge.models import Attempt, HiddenSuite, Message, Problem, TokenUsage, 
 from gapforge.prompts import repair_message, solver_messages
 from gapforge.prompts.feedback import example_program, solver_feedback
 from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, combine_results
+from gapforge.sandbox.metered import ORACLE_SUITES, current_phase, is_oracle_work, metered_phase
 
 SANDBOX_RETRIES = 2
 
@@ -25,9 +26,12 @@ async def execute(
     extra suites, each its own execution under its own CPU limit), combined into one verdict. A
     sandbox_error is retried, then raised (never scored)."""
     parts = []
-    for suite in final_suites(problem, suites):
+    phase = current_phase()
+    for i, suite in enumerate(final_suites(problem, suites)):
         lim = limits.with_cpu(suite.cpu_limit_s) if suite.cpu_limit_s else limits
-        parts.append((suite.name, await _execute_one(sandbox, suite.program(code), lim)))
+        # The challenger's suite is the phase's own work; the oracle's suites are what it adds.
+        with metered_phase(phase if i == 0 or is_oracle_work(phase) else phase + ORACLE_SUITES):
+            parts.append((suite.name, await _execute_one(sandbox, suite.program(code), lim)))
     return combine_results(parts)
 
 
