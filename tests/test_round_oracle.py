@@ -189,7 +189,8 @@ def test_a_problem_with_a_gap_on_the_final_tests_carries_its_suites(
     phases = {t.phase: t.runs for t in r.record.sandbox}
     assert sum(phases.values()) == len(r.sandbox.history)
     assert phases["rollouts"] == 8 and phases["rollouts/oracle_suites"] == 8
-    assert phases["oracle.known_wrong"] >= 4 and phases["validity"] > 0
+    # the known-wrong programs' recorded failures establish the rule; four distinct ones run again
+    assert phases["oracle.known_wrong"] == 4 and phases["validity"] > 0
     assert all(t.cpu_s >= 0 and t.wall_s >= 0 for t in r.record.sandbox)
 
 
@@ -287,10 +288,24 @@ def test_a_known_wrong_program_that_passes_the_final_tests_blocks_acceptance(
     assert r.problems == []
 
 
+def test_known_wrong_programs_are_rechecked_up_to_the_configured_number(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in (0, 2):
+        r = play(run, tmp_path / str(n), monkeypatch, script(), cfg=config(known_wrong_rechecks=n))
+        assert r.record.verdict is Verdict.ACCEPTED, r.record.reason
+        phases = {t.phase: t.runs for t in r.record.sandbox}
+        assert phases.get("oracle.known_wrong", 0) == n
+        oracle = r.record.oracle
+        assert oracle is not None and oracle.measures is not None
+        # the four failing weak attempts and the killed mutants are known wrong either way
+        assert oracle.measures.known_wrong_checked >= 5 and oracle.false_passes == ()
+
+
 def test_the_oracle_section_hashes_as_unset_at_its_defaults() -> None:
     cfg = demo_config("http://127.0.0.1:9/v1")
     assert cfg.model_copy(update={"oracle": OracleSection()}).config_hash == cfg.config_hash
-    for change in ({"n_inputs": 10}, {"seed": 3}, {"enabled": False}):
+    for change in ({"n_inputs": 10}, {"seed": 3}, {"enabled": False}, {"max_cases_stdio": 5}):
         assert cfg.model_copy(update={"oracle": OracleSection(**change)}).config_hash != cfg.config_hash
     assert OracleSection(n_inputs=7, seed=2).oracle_config() == OracleConfig(n_inputs=7, seed=2)
 
@@ -360,10 +375,11 @@ def test_a_round_with_an_input_generator_end_to_end(run: Any, pool_sandbox: Any,
     answered in the sandbox, catches it: the weak rollouts fail the final tests (the gate sees a
     gap the challenger's tests alone would have hidden), and the published problem, verify and
     the rewards all judge on the same final tests."""
+    from test_oracle import OSA_MUTANT, OSA_REFERENCE, osa_problem
+
     from gapforge.dataset.publish import publish, read_published
     from gapforge.dataset.verify import verify_run
     from gapforge.reward import RewardTask, SandboxRewarder
-    from test_oracle import OSA_MUTANT, OSA_REFERENCE, osa_problem
 
     problem = osa_problem()
     cfg = config(n_inputs=30, max_mutations=20)

@@ -69,6 +69,7 @@ ORACLE_MEASURES = pa.struct(
         ("generator_errors", pa.int64()),
         ("test_inputs_rejected", pa.int64()),
         ("reference_failures", pa.int64()),
+        ("inputs_trimmed", pa.int64()),
         ("mutants_killed_by_hardening", pa.int64()),
         ("probably_equivalent", pa.int64()),
         ("false_passes", pa.int64()),

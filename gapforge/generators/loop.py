@@ -81,6 +81,7 @@ from gapforge.verifiers.oracle import (
     killed_mutants,
     oracle_measures,
     surviving_mutants,
+    trim_suite,
 )
 
 RAW_CAP = 20_000
@@ -251,6 +252,7 @@ class _RoundState:
     decision: GateDecision | None = None  # _weak_gate when it ends the round, else _decide
     review: str | None = None  # _review
     repairs: list[Attempt] = field(default_factory=list)  # _repair
+    hardened_wrong: tuple[str, ...] = ()  # _oracle: mutants the hardening killed with a wrong answer
     sandbox_time: dict[str, Tally] = field(default_factory=dict)  # every phase, by phase
 
     @property
@@ -307,6 +309,10 @@ def _summary(decision: GateDecision) -> GateSummary:
         strong_mean=decision.strong_mean,
         gap=decision.gap,
     )
+
+
+def _timed_out(a: Attempt) -> bool:
+    return a.result is not None and a.result.status in (Status.TIMEOUT, Status.MEMORY_EXCEEDED)
 
 
 def _phase_times(tallies: dict[str, Tally]) -> tuple[PhaseTime, ...]:
@@ -671,6 +677,10 @@ class Generator:
                 )
                 with metered_phase("oracle.harden"):
                     hardening = await harden(self.sandbox, problem, suite, survivors)
+                    # every rollout and repair is judged on the suite: keep its cost bounded
+                    suite = trim_suite(
+                        problem, suite, [c.name for c in hardening.cases], self.cfg.oracle.oracle_config()
+                    )
         except SandboxError as exc:
             raise SeedAborted(f"sandbox failed building the differential suite: {exc}") from exc
         suites: tuple[HiddenSuite, ...] = ()
@@ -684,6 +694,7 @@ class Generator:
                 )
                 cpu = max(st.limits.cpu_seconds, scaled.cpu_seconds)
             suites = (suite.suite.model_copy(update={"cpu_limit_s": cpu}),)
+        st.hardened_wrong = tuple(m.description for m in hardening.killed if m.status is not Status.TIMEOUT)
         st.oracle = OracleSummary(
             suites=suites,
             measures=oracle_measures(suite, hardening),
@@ -696,9 +707,15 @@ class Generator:
 
     async def _known_wrong(self, st: _RoundState) -> _Stop | None:
         """The acceptance rule of the oracle (when it ran): none of the problem's known-wrong
-        programs (the mutants its tests killed, the attempts that failed) may pass its final hidden
-        tests under the rollouts' budget. Also records which attempts' verdicts the oracle's
-        suites changed (passed the challenger's tests, fail the final ones)."""
+        programs may pass its final hidden tests under the rollouts' budget. They are the failing
+        attempts (judged on the final tests in this round), the mutants the challenger's tests
+        killed with a wrong answer and the mutants the hardening killed (on the differential
+        suite); a mutant killed only by running out of the tighter mutant budget may be a correct,
+        slower program and is not one. Their recorded failures establish the rule; up to
+        ``oracle.known_wrong_rechecks`` distinct programs (hardening's kills first, then failing
+        attempts that did not time out, then the other mutants) are run on the final tests again,
+        so a verdict that does not reproduce is caught. Also records which attempts' verdicts the
+        oracle's suites changed (passed the challenger's tests, fail the final ones)."""
         if st.oracle is None:
             return None
         attempts = [*st.weak, *st.strong, *st.repairs]
@@ -708,41 +725,58 @@ class Generator:
             if a.measured and a.result is not None and not a.result.passed
             and first_part_passed(a.result, later)
         )  # fmt: skip
-        wrong = [KnownWrong(label=_label(a), source=a.code) for a in attempts if a.score == 0.0 and a.code]
+        loop = self.cfg.loop
+        hardened = set(st.hardened_wrong)
+        by_hardening = [
+            KnownWrong(label=f"mutant: {m.description}", source=m.source)
+            for m in surviving_mutants(st.problem, st.mutation, max_mutants=loop.max_mutants, seed=self.cfg.seed)
+            if m.description in hardened
+        ] if st.mutation is not None else []  # fmt: skip
+        failing = [a for a in attempts if a.score == 0.0 and a.code]
+        cheap = [KnownWrong(label=_label(a), source=a.code or "") for a in failing if not _timed_out(a)]
+        slow = [KnownWrong(label=_label(a), source=a.code or "") for a in failing if _timed_out(a)]
+        by_tests: list[KnownWrong] = []
         if st.mutation is not None:
-            # A mutant killed only by running out of the (tighter) mutant budget may be a correct,
-            # slower program: it is not known to be wrong under the rollouts' budget.
             wrong_answers = tuple(r for r in st.mutation.killed if r.status is not Status.TIMEOUT)
             report_ = st.mutation.model_copy(update={"killed": wrong_answers})
-            loop = self.cfg.loop
             killed = killed_mutants(st.problem, report_, max_mutants=loop.max_mutants, seed=self.cfg.seed)
-            wrong += [KnownWrong(label=f"mutant: {m.description}", source=m.source) for m in killed]
-        try:
-            with metered_phase("oracle.known_wrong"):
-                report = await false_passes(
-                    self.sandbox, final_suites(st.problem, st.extra_suites), wrong, st.limits
-                )
-        except SandboxError as exc:
-            raise SeedAborted(f"sandbox failed checking known-wrong programs: {exc}") from exc
+            by_tests = [KnownWrong(label=f"mutant: {m.description}", source=m.source) for m in killed]
+        known = [*by_hardening, *cheap, *by_tests, *slow]
+        sources = list(dict.fromkeys(w.source for w in known))[: self.cfg.oracle.known_wrong_rechecks]
+        recheck = [w for w in known if w.source in set(sources)]
+        passing: tuple[str, ...] = ()
+        if sources:
+            try:
+                with metered_phase("oracle.known_wrong"):
+                    report = await false_passes(
+                        self.sandbox,
+                        final_suites(st.problem, st.extra_suites),
+                        [KnownWrong(label=src, source=src) for src in sources],
+                        st.limits,
+                    )
+            except SandboxError as exc:
+                raise SeedAborted(f"sandbox failed checking known-wrong programs: {exc}") from exc
+            again = set(report.passing)  # the sources whose verdict did not reproduce
+            passing = tuple(w.label for w in recheck if w.source in again)
         measures = st.oracle.measures
         st.oracle = st.oracle.model_copy(
             update={
                 "verdict_changed": changed,
-                "false_passes": report.passing,
+                "false_passes": passing,
                 "measures": measures.model_copy(
-                    update={"false_passes": len(report.passing), "known_wrong_checked": report.checked}
+                    update={"false_passes": len(passing), "known_wrong_checked": len(known)}
                 )
                 if measures is not None
                 else None,
             }
         )
-        if report.ok:
+        if not passing:
             return None
-        shown = ", ".join(report.passing[:5])
-        more = f" and {len(report.passing) - 5} more" if len(report.passing) > 5 else ""
+        shown = ", ".join(passing[:5])
+        more = f" and {len(passing) - 5} more" if len(passing) > 5 else ""
         return _Stop(
             Verdict.INVALID,
-            f"{len(report.passing)} known-wrong programs pass the final hidden tests: {shown}{more}; "
+            f"{len(passing)} known-wrong programs pass the final hidden tests: {shown}{more}; "
             "the tests must tell every wrong program apart from the reference",
         )
 

@@ -9,6 +9,7 @@ API::
     killed_mutants(problem, report, *, max_mutants=30, seed=0)                      -> tuple[Mutant, ...]
     false_passes(sandbox, suites, wrong, limits=None)                               -> FalsePassReport
     oracle_measures(suite, hardening=None, false_pass=None)                         -> OracleMeasures
+    trim_suite(problem, built, keep, config)                                        -> DifferentialSuite
     render_suite(problem, cases, tol, cpu_per_input_s=1.0, *, name="differential") -> HiddenSuite | None
     HiddenSuite.of(problem)  the problem's own hidden tests as a suite; .program(solution) runs one
     DifferentialSuite.defects()  what the build found wrong with the problem (generator, validator,
@@ -41,7 +42,7 @@ from gapforge.verifiers.oracle.models import (
     Origin,
     oracle_measures,
 )
-from gapforge.verifiers.oracle.suite import build_differential_suite, render_suite
+from gapforge.verifiers.oracle.suite import build_differential_suite, render_suite, trim_suite
 
 __all__ = [
     "DifferentialSuite",
@@ -62,4 +63,5 @@ __all__ = [
     "oracle_measures",
     "render_suite",
     "surviving_mutants",
+    "trim_suite",
 ]

@@ -28,6 +28,13 @@ class OracleConfig(BaseModel):
     repeats: int = Field(default=2, ge=1, le=5)
     reruns: int = Field(default=3, ge=0, le=20)
     float_tolerance: float | None = Field(default=None, ge=0)  # None: the stdio tests' own, else 1e-6
+    # The suite's size after hardening (see suite.trim_suite): every stdio case is a process of
+    # its own in every judged run, so stdio suites are kept smaller.
+    max_cases: int = Field(default=100, ge=1, le=10_000)
+    max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
+
+    def case_cap(self, kind: str) -> int:
+        return self.max_cases_stdio if kind == "stdio" else self.max_cases
 
 
 class OracleCase(BaseModel):
@@ -70,6 +77,7 @@ class DifferentialSuite(BaseModel):
     reference_cpu_s: float = 0.0  # one reference call per input, summed (an estimate)
     sandbox_cpu_s: float = 0.0  # everything the build ran in the sandbox
     executions: int = 0
+    trimmed: int = 0  # answered cases left out of the suite to bound its cost (trim_suite)
 
     def defects(self, limit: int = 3) -> tuple[str, ...]:
         """What the build says is wrong with the problem itself, one reason per kind (empty when
@@ -152,6 +160,7 @@ class OracleMeasures(BaseModel):
     generator_errors: int
     test_inputs_rejected: int
     reference_failures: int
+    inputs_trimmed: int = 0
     mutants_killed_by_hardening: int = 0
     probably_equivalent: int = 0
     false_passes: int = 0
@@ -172,6 +181,7 @@ def oracle_measures(
         generator_errors=len(suite.generator_errors),
         test_inputs_rejected=len(suite.test_inputs_rejected),
         reference_failures=len(suite.reference_failures),
+        inputs_trimmed=suite.trimmed,
         mutants_killed_by_hardening=len(hardening.killed) if hardening else 0,
         probably_equivalent=len(hardening.probably_equivalent) if hardening else 0,
         false_passes=len(false_pass.passing) if false_pass else 0,
