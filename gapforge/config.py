@@ -214,6 +214,8 @@ class OracleSection(_Section):
     cpu_per_input_s: float = Field(default=1.0, gt=0, le=60)
     max_cases: int = Field(default=100, ge=1, le=10_000)
     max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
+    cost_factor: float = Field(default=1.0, gt=0, le=1000)
+    min_cases: int = Field(default=10, ge=0, le=10_000)
     known_wrong_rechecks: int = Field(default=4, ge=0, le=1000)
 
     def oracle_config(self) -> OracleConfig:
@@ -222,7 +224,7 @@ class OracleSection(_Section):
         return OracleConfig(
             n_inputs=self.n_inputs, seed=self.seed, max_mutations=self.max_mutations,
             cpu_per_input_s=self.cpu_per_input_s, max_cases=self.max_cases,
-            max_cases_stdio=self.max_cases_stdio,
+            max_cases_stdio=self.max_cases_stdio, cost_factor=self.cost_factor, min_cases=self.min_cases,
         )  # fmt: skip
 
 

@@ -124,8 +124,13 @@ def play(
     built: list[Problem] = []
 
     async def fake_build(
-        sandbox: Sandbox, problem: Problem, config: OracleConfig | None = None, limits: Limits | None = None
+        sandbox: Sandbox,
+        problem: Problem,
+        config: OracleConfig | None = None,
+        limits: Limits | None = None,
+        budget_s: float | None = None,
     ) -> DifferentialSuite:
+        assert budget_s is None or budget_s > 0
         built.append(problem)
         return suite(problem)
 

@@ -32,6 +32,10 @@ class OracleConfig(BaseModel):
     # its own in every judged run, so stdio suites are kept smaller.
     max_cases: int = Field(default=100, ge=1, le=10_000)
     max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
+    # ... and at most ``cost_factor`` x the reference's CPU time on the challenger's tests (the
+    # loop's budget for trim_suite), but never fewer than ``min_cases`` cases.
+    cost_factor: float = Field(default=1.0, gt=0, le=1000)
+    min_cases: int = Field(default=10, ge=0, le=10_000)
 
     def case_cap(self, kind: str) -> int:
         return self.max_cases_stdio if kind == "stdio" else self.max_cases
@@ -77,7 +81,16 @@ class DifferentialSuite(BaseModel):
     reference_cpu_s: float = 0.0  # one reference call per input, summed (an estimate)
     sandbox_cpu_s: float = 0.0  # everything the build ran in the sandbox
     executions: int = 0
-    trimmed: int = 0  # answered cases left out of the suite to bound its cost (trim_suite)
+    trimmed: int = 0  # inputs left out of the suite to bound its cost (never answered, or trimmed)
+    # the reference's CPU seconds on each case (one call; stdio: its process), aligned with cases
+    case_cpu_s: tuple[float, ...] = ()
+
+    def cpu_of(self) -> dict[str, float]:
+        """Case name -> the reference's CPU seconds on it (0.0 when not measured)."""
+        return {
+            c.name: (self.case_cpu_s[i] if i < len(self.case_cpu_s) else 0.0)
+            for i, c in enumerate(self.cases)
+        }
 
     def defects(self, limit: int = 3) -> tuple[str, ...]:
         """What the build says is wrong with the problem itself, one reason per kind (empty when

@@ -43,6 +43,13 @@ def _alarm(signum, frame):
     raise _OracleTimeout()
 
 
+def _cpu():
+    """CPU seconds of this process and its finished children (stdio answers run as children)."""
+    me = _resource.getrusage(_resource.RUSAGE_SELF)
+    kids = _resource.getrusage(_resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _timed(fn, *args):
     _signal.signal(_signal.SIGVTALRM, _alarm)
     _signal.setitimer(_signal.ITIMER_VIRTUAL, _CPU)
@@ -201,7 +208,9 @@ def test_reference():
         if bad is not None:
             _emit({{"k": "out", "i": i, "s": "invalid", "m": bad}})
             continue
+        t0 = _cpu()
         status, first, got = _answer(x)
+        spent = round(_cpu() - t0, 6)
         if status == "ok":
             for _ in range({repeats} - 1):
                 again = _answer(x)
@@ -216,7 +225,7 @@ def test_reference():
             if not fine:
                 status, first = "checker", "the checker rejects the reference's own answer"
         if status == "ok":
-            _emit({{"k": "out", "i": i, "s": "ok", "y": first}})
+            _emit({{"k": "out", "i": i, "s": "ok", "y": first, "c": spent}})
         else:
             _emit({{"k": "out", "i": i, "s": status, "m": first}})
 """

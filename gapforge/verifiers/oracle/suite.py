@@ -111,10 +111,19 @@ def _run_limits(base: Limits, calls: int, config: OracleConfig) -> Limits:
 
 
 async def build_differential_suite(
-    sandbox: Sandbox, problem: Problem, config: OracleConfig | None = None, limits: Limits | None = None
+    sandbox: Sandbox,
+    problem: Problem,
+    config: OracleConfig | None = None,
+    limits: Limits | None = None,
+    budget_s: float | None = None,
 ) -> DifferentialSuite:
-    """Draw, mutate, validate and answer inputs (see the module docstring): two sandbox runs, the
-    reference's one, plus a resumed run per input that hangs or crashes the interpreter.
+    """Draw, mutate, validate and answer inputs (see the module docstring): the generator's
+    sandbox run, then the reference's, plus a resumed run per input that hangs or crashes the
+    interpreter.
+
+    ``budget_s`` bounds the answering: the inputs are answered in chunks, taken in turn from each
+    origin, until the reference has spent that many CPU seconds on them (its answers' own time;
+    the inputs never asked count as ``trimmed``). None answers them all in one run.
 
     Without an input validator only drawn inputs are used (mutations could break the statement's
     constraints). A generator that fails is a finding, not an exception: see ``generator_errors``.
@@ -185,18 +194,18 @@ async def build_differential_suite(
 
     inputs: list[tuple[Input, Origin, bool]] = [(x, "generated", False) for x in drawn]
     inputs += [(x, origin, True) for x, origin in candidates]
-    got = await _answer_all(sandbox, problem, inputs, config, base)
+    got = await _answer_within(sandbox, problem, inputs, config, base, budget_s)
     rejected += got.rejected
 
     tol = _tolerance(problem, config)
     cases: list[OracleCase] = []
+    case_cpu: list[float] = []
     for k, ((x, origin, _), answer) in enumerate(zip(inputs, got.answers, strict=True)):
         if answer is None:
             continue
-        if isinstance(x, str):
-            cases.append(OracleCase(name=f"diff_{k:03d}", origin=origin, input=x, expected=answer))
-        else:
-            cases.append(OracleCase(name=f"diff_{k:03d}", origin=origin, input=args_expr(x), expected=answer))
+        text = x if isinstance(x, str) else args_expr(x)
+        cases.append(OracleCase(name=f"diff_{k:03d}", origin=origin, input=text, expected=answer))
+        case_cpu.append(got.cpu.get(k, 0.0))
     return DifferentialSuite(
         suite=render_suite(problem, cases, tol, config.cpu_per_input_s),
         cases=tuple(cases),
@@ -211,6 +220,8 @@ async def build_differential_suite(
         reference_cpu_s=got.cpu_s / config.repeats,
         sandbox_cpu_s=draw_cpu + got.cpu_s,
         executions=1 + got.runs,
+        trimmed=got.unasked,
+        case_cpu_s=tuple(case_cpu),
     )
 
 
@@ -235,15 +246,64 @@ def _mutations(
     return from_tests + pick(by_origin["boundary"], budget - len(from_tests), rng)
 
 
+_CHUNK = 20  # inputs answered per sandbox run when the answering has a budget
+
+
+async def _answer_within(
+    sandbox: Sandbox,
+    problem: Problem,
+    inputs: Sequence[tuple[Input, Origin, bool]],
+    config: OracleConfig,
+    base: Limits,
+    budget_s: float | None,
+) -> _Answers:
+    """:func:`_answer_all` on every input, or, with a budget, chunk by chunk in an interleaved
+    seeded order of the origins until the reference's time on its answers reaches the budget."""
+    if budget_s is None or not inputs:
+        return await _answer_all(sandbox, problem, inputs, config, base)
+    rng = random.Random(f"oracle-answer-order:{config.seed}")
+    by_origin: dict[str, list[int]] = {}
+    for i, (_, origin, _) in enumerate(inputs):
+        by_origin.setdefault(origin, []).append(i)
+    queues = [by_origin.get(o, []) for o in ("mutation", "boundary", "generated")]
+    for q in queues:
+        rng.shuffle(q)
+    order: list[int] = []
+    while any(queues):
+        for q in queues:
+            if q:
+                order.append(q.pop())
+    out = _Answers(answers=[None] * len(inputs))
+    spent = 0.0
+    asked = 0
+    while asked < len(order) and spent < budget_s:
+        chunk = order[asked : asked + _CHUNK]
+        asked += len(chunk)
+        got = await _answer_all(sandbox, problem, [inputs[i] for i in chunk], config, base)
+        for m, i in enumerate(chunk):
+            out.answers[i] = got.answers[m]
+            if m in got.cpu:
+                out.cpu[i] = got.cpu[m]
+                spent += got.cpu[m]
+        out.failures += got.failures
+        out.rejected += got.rejected
+        out.cpu_s += got.cpu_s
+        out.runs += got.runs
+    out.unasked = len(order) - asked
+    return out
+
+
 @dataclass
 class _Answers:
     """What the reference runs gave: an answer per input (None when left out) and the notes."""
 
     answers: list[str | None]
+    cpu: dict[int, float] = field(default_factory=dict)  # input index -> the reference's CPU on it
     failures: list[InputNote] = field(default_factory=list)
     rejected: list[InputNote] = field(default_factory=list)
     cpu_s: float = 0.0
     runs: int = 0
+    unasked: int = 0  # inputs never answered: the budget ran out first
 
     def fail(self, x: Input, origin: Origin, reason: str) -> None:
         self.failures.append(InputNote(origin=origin, input=_short(x), reason=reason[:500]))
@@ -296,6 +356,9 @@ async def _answer_all(
             if status == "ok":
                 answer = _answer_text(problem.kind, rec.get("y"))
                 out.answers[todo[j]] = answer
+                spent = rec.get("c")
+                if isinstance(spent, int | float) and not isinstance(spent, bool) and spent >= 0:
+                    out.cpu[todo[j]] = float(spent)
                 if answer is None:
                     out.fail(x, origin, "the answer came back unreadable")
             elif status == "invalid":
@@ -337,16 +400,28 @@ def _answer_text(kind: Kind, raw: Any) -> str | None:
 
 
 def trim_suite(
-    problem: Problem, built: DifferentialSuite, keep: Sequence[str], config: OracleConfig
+    problem: Problem,
+    built: DifferentialSuite,
+    keep: Sequence[str],
+    config: OracleConfig,
+    budget_s: float | None = None,
 ) -> DifferentialSuite:
-    """``built`` cut to ``config.case_cap(problem.kind)`` cases, so judging every rollout on it
-    stays cheap: the cases named in ``keep`` (the hardening's) first, then the others taken in
-    turn from each origin (mutations of the tests' inputs, boundary variants, drawn inputs) in a
-    seeded order; the kept cases keep their names and order. Unchanged when it is small enough."""
+    """``built`` cut so judging every rollout on it stays cheap: at most
+    ``config.case_cap(problem.kind)`` cases and, given ``budget_s``, at most that many CPU
+    seconds of the reference on the kept cases (each case's own time, measured when it was
+    answered; never fewer than ``config.min_cases``). The cases named in ``keep`` (the
+    hardening's) are kept first, then the others are taken in turn from each origin (mutations of
+    the tests' inputs, boundary variants, drawn inputs) in a seeded order, skipping a case that
+    would overrun the budget. The kept cases keep their names and order; a suite within both
+    bounds is returned unchanged."""
     cap = config.case_cap(problem.kind)
-    if len(built.cases) <= cap:
+    cost = built.cpu_of()
+    total = sum(cost.values())
+    if len(built.cases) <= cap and (budget_s is None or total <= budget_s):
         return built
-    chosen = {c.name for c in built.cases if c.name in set(keep)}
+    wanted = set(keep)
+    chosen = {c.name for c in built.cases if c.name in wanted}
+    spent = sum(cost[n] for n in chosen)
     rng = random.Random(f"oracle-trim:{config.seed}")
     queues: list[list[OracleCase]] = []
     for origin in ("mutation", "boundary", "generated"):
@@ -355,12 +430,19 @@ def trim_suite(
         queues.append(rest)
     while len(chosen) < cap and any(queues):
         for q in queues:
-            if q and len(chosen) < cap:
-                chosen.add(q.pop().name)
+            if not q or len(chosen) >= cap:
+                continue
+            c = q.pop()
+            if budget_s is None or spent + cost[c.name] <= budget_s or len(chosen) < config.min_cases:
+                chosen.add(c.name)
+                spent += cost[c.name]
     cases = tuple(c for c in built.cases if c.name in chosen)
+    if len(cases) == len(built.cases):
+        return built
     return built.model_copy(
         update={
             "cases": cases,
+            "case_cpu_s": tuple(cost[c.name] for c in cases),
             "suite": render_suite(problem, cases, built.float_tolerance, config.cpu_per_input_s),
             "trimmed": built.trimmed + len(built.cases) - len(cases),
             # an estimate: the reference's time on the cases kept
