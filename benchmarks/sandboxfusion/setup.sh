@@ -64,9 +64,9 @@ SRC="$ROOT/src"
 CONDA="$ROOT/conda"
 
 # --- source ------------------------------------------------------------------------------------------
+# an installed tree at the wanted commit is kept, wherever it came from (clone or SANDBOXFUSION_SRC)
 stamp="$SRC/.gapforge-source"
-want="$SANDBOXFUSION_COMMIT ${SANDBOXFUSION_SRC:-$SANDBOXFUSION_REPO}"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$SANDBOXFUSION_COMMIT" ]]; then
   rm -rf "$SRC.new"
   if [[ -n "${SANDBOXFUSION_SRC:-}" ]]; then
     say "copying the source tree from SANDBOXFUSION_SRC"
@@ -80,7 +80,7 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     git -C "$SRC.new" checkout --quiet "$SANDBOXFUSION_COMMIT"
   fi
   mkdir -p "$SRC.new/docs/build"  # the server mounts it as static files and fails without it
-  echo "$want" >"$SRC.new/.gapforge-source"
+  echo "$SANDBOXFUSION_COMMIT" >"$SRC.new/.gapforge-source"
   rm -rf "$SRC"
   mv "$SRC.new" "$SRC"
 fi
