@@ -132,6 +132,7 @@ class Batch:
     latencies_s: list[float]
     verdicts: dict[str, str]  # task name -> verdict
     details: dict[str, str] = field(default_factory=dict)  # task name -> detail, for unexpected ones
+    load_1min: float = 0.0  # the 1-minute load average when the batch ended
 
 
 async def run_batch(name: str, url: str, tasks: list[Task], concurrency: int, run_timeout: float) -> Batch:
@@ -168,7 +169,7 @@ async def run_batch(name: str, url: str, tasks: list[Task], concurrency: int, ru
         t0 = time.perf_counter()
         await asyncio.gather(*(one(t) for t in tasks))
         wall = time.perf_counter() - t0
-    return Batch(name, concurrency, wall, latencies, verdicts, details)
+    return Batch(name, concurrency, wall, latencies, verdicts, details, round(os.getloadavg()[0], 2))
 
 
 # --------------------------------------------------------------------------- servers
@@ -428,7 +429,7 @@ def summarize(batch: Batch, tasks: list[Task]) -> dict[str, Any]:
             {"task": n, "verdict": batch.verdicts[n], "detail": batch.details.get(n, "")}
             for n in unexpected[:20]
         ],
-        "load_1min_after": round(os.getloadavg()[0], 2),
+        "load_1min": batch.load_1min,
     }
 
 
@@ -478,10 +479,11 @@ def render_markdown(rep: dict[str, Any]) -> str:
         "",
         "## Results",
         "",
-        "| service | concurrency | tasks/s | p50 ms | p95 ms | canonical | broken | as expected |",
-        "|---|---:|---:|---:|---:|---|---|---|",
+        "| service | concurrency | tasks/s | p50 ms | p95 ms | canonical | broken | as expected | load |",
+        "|---|---:|---:|---:|---:|---|---|---|---:|",
     ]
-    for r in rep["results"]:
+    order = list(rep["services"])
+    for r in sorted(rep["results"], key=lambda r: (order.index(r["service"]), r["concurrency"])):
 
         def cell(kind: str, r: dict[str, Any] = r) -> str:
             return ", ".join(f"{k} {v}" for k, v in sorted(r["verdicts"].get(kind, {}).items()))
@@ -489,7 +491,7 @@ def render_markdown(rep: dict[str, Any]) -> str:
         lines.append(
             f"| {r['service']} | {r['concurrency']} | {r['tasks_per_s']:.1f} | {r['latency_ms']['p50']:.0f} | "
             f"{r['latency_ms']['p95']:.0f} | {cell('canonical')} | {cell('broken')} | "
-            f"{'yes' if r['all_expected'] else 'NO'} |"
+            f"{'yes' if r['all_expected'] else 'NO'} | {r['load_1min']} |"
         )
     lines += ["", "## Verdict agreement", ""]
     if rep["agreement"]:
