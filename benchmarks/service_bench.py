@@ -571,10 +571,10 @@ async def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             for name in order if i % 2 == 0 else order[::-1]:
                 b = await run_batch(name, urls[name], tasks, c, args.run_timeout)
                 batches.append(b)
-                s = summarize(b, tasks)
+                row = summarize(b, tasks)
                 print(
-                    f"{name:20} c={c:<3} {s['tasks_per_s']:7.1f} tasks/s  p50 {s['latency_ms']['p50']:7.0f} ms  "
-                    f"p95 {s['latency_ms']['p95']:7.0f} ms  {'ok' if s['all_expected'] else 'UNEXPECTED verdicts'}",
+                    f"{name:20} c={c:<3} {row['tasks_per_s']:7.1f} tasks/s  p50 {row['latency_ms']['p50']:7.0f} ms  "
+                    f"p95 {row['latency_ms']['p95']:7.0f} ms  {'ok' if row['all_expected'] else 'UNEXPECTED verdicts'}",
                     file=sys.stderr,
                 )
     finally:

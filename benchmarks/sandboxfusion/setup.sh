@@ -72,6 +72,9 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$SANDBOXFUSION_COMMIT" ]]; then
     say "copying the source tree from SANDBOXFUSION_SRC"
     [[ -f "$SANDBOXFUSION_SRC/sandbox/server/server.py" ]] \
       || { say "SANDBOXFUSION_SRC does not look like SandboxFusion's source (no sandbox/server/server.py)"; exit 1; }
+    if head="$(git -C "$SANDBOXFUSION_SRC" rev-parse HEAD 2>/dev/null)" && [[ "$head" != "$SANDBOXFUSION_COMMIT" ]]; then
+      say "SANDBOXFUSION_SRC is a checkout of $head, not $SANDBOXFUSION_COMMIT"; exit 1
+    fi
     mkdir -p "$SRC.new"
     cp -a "$SANDBOXFUSION_SRC/." "$SRC.new/"
   else
