@@ -6,7 +6,7 @@ p50/p95 latency, every verdict and how far the services' verdicts agree.
 
     # one command for the whole comparison: SandboxFusion without isolation and in its lite mode,
     # and gapforge serve, each started and stopped by the script
-    PYTHONPATH=. .venv/bin/python benchmarks/service_bench.py --sandboxfusion --gapforge
+    .venv/bin/python benchmarks/service_bench.py --sandboxfusion --gapforge
 
     # any service already running that speaks run_code
     .venv/bin/python benchmarks/service_bench.py mine=http://127.0.0.1:8080 --concurrency 1 4
