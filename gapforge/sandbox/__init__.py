@@ -20,6 +20,7 @@ from gapforge.sandbox.base import (
     TestRecord,
     priority,
 )
+from gapforge.sandbox.combine import combine_results
 from gapforge.sandbox.determinism import RepeatReport, repeat_run
 
 BackendName = Literal["pool", "docker", "local"]
@@ -63,6 +64,7 @@ __all__ = [
     "Sandbox",
     "Status",
     "TestRecord",
+    "combine_results",
     "open_sandbox",
     "priority",
     "repeat_run",
