@@ -156,13 +156,20 @@ def render_markdown(rep: dict[str, Any]) -> str:
         "",
         f"Known-wrong programs: {t['known_wrong']} ({t['known_wrong_attempts']} recorded failing solver "
         f"attempts, the rest mutants); probably-equivalent mutants: {t['probably_equivalent']}.",
-        f"Oracle share of each seed's sandbox CPU time: median {t['share_median']:.1%}, max "
-        f"{t['share_max']:.1%}; over the run {t['share_run']:.1%}.",
+        "Oracle share of each seed's sandbox CPU time (from the run's `rounds.sandbox`):",
+        "",
+        "| oracle work | of the run | per seed, median | per seed, max |",
+        "|---|---:|---:|---:|",
+        f"| its own (build, hardening, known-wrong rechecks) | {t['own_share_run']:.1%} | "
+        f"{t['own_share_median']:.1%} | {t['own_share_max']:.1%} |",
+        f"| with judging rollouts and repairs on its suites | {t['share_run']:.1%} | "
+        f"{t['share_median']:.1%} | {t['share_max']:.1%} |",
+        "",
         f"Flaky differential tests over {rep['repeats']} rebuilds: {t['flaky_case_lines']} differing "
         f"case lines; reference runs on the final tests that failed: {t['reference_failed_final']} of "
         f"{rep['repeats'] * len(rep['problems'])}.",
         "",
-        "| problem | kind | diff cases | known wrong | pass own | pass final | oracle share of its seed |",
+        "| problem | kind | diff cases | known wrong | pass own | pass final | oracle share of its seed (with judging) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in rep["problems"]:
@@ -181,8 +188,10 @@ def render_markdown(rep: dict[str, Any]) -> str:
 
 def totals(rows: list[dict[str, Any]], data: RunData) -> dict[str, Any]:
     shares = sorted(oracle_shares(data.rounds).values())
+    own = sorted(oracle_shares(data.rounds, judging=False).values())
     cpu = sum(t.cpu_s for r in data.rounds for t in r.sandbox)
     ours = sum(t.cpu_s for r in data.rounds for t in r.sandbox if is_oracle_work(t.phase))
+    ours_own = sum(t.cpu_s for r in data.rounds for t in r.sandbox if is_oracle_work(t.phase, judging=False))
     keys = (
         "known_wrong", "known_wrong_attempts", "false_pass_own", "false_pass_final",
         "probably_equivalent", "flaky_case_lines", "reference_failed_final",
@@ -192,6 +201,9 @@ def totals(rows: list[dict[str, Any]], data: RunData) -> dict[str, Any]:
         "share_median": shares[len(shares) // 2] if shares else 0.0,
         "share_max": shares[-1] if shares else 0.0,
         "share_run": ours / cpu if cpu else 0.0,
+        "own_share_median": own[len(own) // 2] if own else 0.0,
+        "own_share_max": own[-1] if own else 0.0,
+        "own_share_run": ours_own / cpu if cpu else 0.0,
     }
 
 

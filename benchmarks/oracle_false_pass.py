@@ -6,8 +6,9 @@ and what the oracle costs in sandbox time. On the demo bank, in the real sandbox
 For every variant of every (chosen) family:
 
 - *own tests*: the challenger's hidden tests (the bank's);
-- *final tests*: own tests + the differential suite (``build_differential_suite``, default config,
-  seed 0) + the hardening suite (``harden`` on the own tests' surviving mutants);
+- *final tests*: own tests + the differential suite as the loop builds it (default config, seed
+  0: answering and the suite bounded by the reference's time on the own tests, ``trim_suite``)
+  which always keeps the hardening's cases (``harden`` on the own tests' surviving mutants);
 - *known-wrong programs*: the bank's labelled wrong solutions (``off_by_one``,
   ``missed_edge_case``; ``too_slow`` ones are correct) and the reference's mutants (the loop's
   default 20) that some valid input tells apart from the reference: they fail the own tests, or
@@ -46,6 +47,7 @@ from gapforge.verifiers.oracle import (
     build_differential_suite,
     harden,
     surviving_mutants,
+    trim_suite,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -105,11 +107,16 @@ async def one_problem(pool: PoolSandbox, tag: str, v: Variant) -> dict[str, Any]
 
     # the oracle's work: the differential suite and hardening
     start, wall = sb.cpu_s, time.monotonic()
-    built = await build_differential_suite(sb, problem)
+    # as the loop does: answering and the suite bounded by the reference's time on the own tests
+    oracle = OracleConfig()
+    own_max = max(r.cpu_s for r in refs)
+    budget = oracle.cost_factor * own_max if own_max > 0 else None
+    built = await build_differential_suite(sb, problem, oracle, budget_s=2 * budget if budget else None)
     survivors = surviving_mutants(problem, report, max_mutants=MAX_MUTANTS)
     hardened = await harden(sb, problem, built, survivors)
+    built = trim_suite(problem, built, [c.name for c in hardened.cases], oracle, budget)
     oracle_cpu, oracle_wall = sb.cpu_s - start, time.monotonic() - wall
-    final = [own, *(s for s in (built.suite, hardened.suite) if s is not None)]
+    final = [own, *([built.suite] if built.suite is not None else [])]  # hardening's cases are in it
 
     # rollouts, modelled as reference runs on the final tests
     start = sb.cpu_s

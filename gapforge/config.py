@@ -214,7 +214,7 @@ class OracleSection(_Section):
     cpu_per_input_s: float = Field(default=1.0, gt=0, le=60)
     max_cases: int = Field(default=100, ge=1, le=10_000)
     max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
-    cost_factor: float = Field(default=1.0, gt=0, le=1000)
+    cost_factor: float = Field(default=0.5, gt=0, le=1000)
     min_cases: int = Field(default=10, ge=0, le=10_000)
     known_wrong_rechecks: int = Field(default=4, ge=0, le=1000)
 

@@ -347,6 +347,20 @@ def test_the_published_problem_carries_its_final_tests_to_verify_and_rewards(
     assert "| differential inputs (cases in the final tests) | 3 |" in card
     assert "| solver attempts that pass the challenger's tests but fail the final ones | 4 of 8 |" in card
     assert "`differential_inputs`" in card.split("## Columns")[1], "every column is documented"
+    # the oracle's share of the sandbox time, from the round's own record of it
+    r = tables["rounds"][0]
+    cpu = {t["phase"]: t["cpu_s"] for t in r["sandbox"]}
+    own = sum(v for k, v in cpu.items() if k.startswith("oracle."))
+    judged = own + sum(v for k, v in cpu.items() if k.endswith("/oracle_suites"))
+    share = f"{100 * own / sum(cpu.values()):.1f}%"
+    assert (
+        f"| its own work (drawing and answering inputs, hardening, rechecking known-wrong programs) | {share} |"
+        in card
+    )
+    assert (
+        f"| with judging rollouts and repairs on its suites | {100 * judged / sum(cpu.values()):.1f}% |"
+        in card
+    )
 
     # verify re-runs every attempt on the final tests: the recorded verdicts hold
     async def verify() -> Any:

@@ -513,31 +513,41 @@ def _oracle(data: RunData) -> list[str]:
     return out
 
 
-def oracle_shares(rounds: list[RoundRecord]) -> dict[str, float]:
+def oracle_shares(rounds: list[RoundRecord], *, judging: bool = True) -> dict[str, float]:
     """Per seed, the oracle's share of the sandbox CPU seconds of all its rounds (seeds whose
-    rounds recorded their sandbox work): its own phase plus the runs of its suites in others."""
+    rounds recorded their sandbox work): its own phases and, with ``judging``, the runs of its
+    suites that judge rollouts and repairs."""
     cpu: dict[str, float] = {}
     oracle: dict[str, float] = {}
     for r in rounds:
         for t in r.sandbox:
             cpu[r.seed_id] = cpu.get(r.seed_id, 0.0) + t.cpu_s
-            if is_oracle_work(t.phase):
+            if is_oracle_work(t.phase, judging=judging):
                 oracle[r.seed_id] = oracle.get(r.seed_id, 0.0) + t.cpu_s
     return {seed: oracle.get(seed, 0.0) / total for seed, total in cpu.items() if total > 0}
 
 
 def _oracle_share(data: RunData) -> list[str]:
-    shares = sorted(oracle_shares(data.rounds).values())
-    if not shares:
+    if not oracle_shares(data.rounds):
         return []
     total = sum(t.cpu_s for r in data.rounds for t in r.sandbox)
-    ours = sum(t.cpu_s for r in data.rounds for t in r.sandbox if is_oracle_work(t.phase))
+    rows = []
+    for judging, what in (
+        (False, "its own work (drawing and answering inputs, hardening, rechecking known-wrong programs)"),
+        (True, "with judging rollouts and repairs on its suites"),
+    ):
+        shares = sorted(oracle_shares(data.rounds, judging=judging).values())
+        ours = sum(
+            t.cpu_s for r in data.rounds for t in r.sandbox if is_oracle_work(t.phase, judging=judging)
+        )
+        rows.append(
+            (what, _pct(ours, total), f"{100 * shares[len(shares) // 2]:.1f}%", f"{100 * shares[-1]:.1f}%")
+        )
     return [
         "",
-        "The oracle's work (drawing and answering inputs, hardening, the known-wrong check, and "
-        "judging rollouts and repairs on its suites) took "
-        f"{_pct(ours, total)} of the run's sandbox CPU time; per seed median "
-        f"{100 * shares[len(shares) // 2]:.1f}%, max {100 * shares[-1]:.1f}% (`rounds.sandbox`).",
+        "The oracle's share of the sandbox CPU time (`rounds.sandbox`: each round's work by phase):",
+        "",
+        *_md_table(["oracle work", "of the run", "per seed, median", "per seed, max"], rows),
     ]
 
 

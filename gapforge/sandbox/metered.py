@@ -51,10 +51,11 @@ def current_phase() -> str:
 ORACLE_SUITES = "/oracle_suites"
 
 
-def is_oracle_work(phase: str) -> bool:
-    """The oracle's own phases (``oracle.build``, ``oracle.harden``, ``oracle.known_wrong``), or
-    another phase's runs of the oracle's suites."""
-    return phase == "oracle" or phase.startswith("oracle.") or phase.endswith(ORACLE_SUITES)
+def is_oracle_work(phase: str, *, judging: bool = True) -> bool:
+    """The oracle's own phases (``oracle.build``, ``oracle.harden``, ``oracle.known_wrong``) and,
+    with ``judging``, other phases' runs of the oracle's suites (judging rollouts and repairs)."""
+    own = phase == "oracle" or phase.startswith("oracle.")
+    return own or (judging and phase.endswith(ORACLE_SUITES))
 
 
 @contextlib.contextmanager

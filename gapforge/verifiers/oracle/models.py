@@ -34,7 +34,7 @@ class OracleConfig(BaseModel):
     max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
     # ... and at most ``cost_factor`` x the reference's CPU time on the challenger's tests (the
     # loop's budget for trim_suite), but never fewer than ``min_cases`` cases.
-    cost_factor: float = Field(default=1.0, gt=0, le=1000)
+    cost_factor: float = Field(default=0.5, gt=0, le=1000)
     min_cases: int = Field(default=10, ge=0, le=10_000)
 
     def case_cap(self, kind: str) -> int:

@@ -258,7 +258,8 @@ async def _answer_within(
     budget_s: float | None,
 ) -> _Answers:
     """:func:`_answer_all` on every input, or, with a budget, chunk by chunk in an interleaved
-    seeded order of the origins until the reference's time on its answers reaches the budget."""
+    seeded order of the origins until the reference's time on its answers reaches the budget
+    (the first chunk ``_CHUNK`` inputs, each next one sized to what is left of the budget)."""
     if budget_s is None or not inputs:
         return await _answer_all(sandbox, problem, inputs, config, base)
     rng = random.Random(f"oracle-answer-order:{config.seed}")
@@ -276,8 +277,9 @@ async def _answer_within(
     out = _Answers(answers=[None] * len(inputs))
     spent = 0.0
     asked = 0
+    size = _CHUNK
     while asked < len(order) and spent < budget_s:
-        chunk = order[asked : asked + _CHUNK]
+        chunk = order[asked : asked + size]
         asked += len(chunk)
         got = await _answer_all(sandbox, problem, [inputs[i] for i in chunk], config, base)
         for m, i in enumerate(chunk):
@@ -289,6 +291,11 @@ async def _answer_within(
         out.rejected += got.rejected
         out.cpu_s += got.cpu_s
         out.runs += got.runs
+        # the next chunk: as many inputs as the rest of the budget buys at the cost so far (each
+        # run has a fixed cost of its own, so never fewer than a chunk)
+        per_input = spent / max(1, sum(1 for i in order[:asked] if i in out.cpu))
+        left = budget_s - spent
+        size = max(_CHUNK, int(left / per_input) + 1) if per_input > 0 else len(order)
     out.unasked = len(order) - asked
     return out
 
