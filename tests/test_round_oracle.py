@@ -193,7 +193,8 @@ def test_a_problem_with_a_gap_on_the_final_tests_carries_its_suites(
     # of its suites in the rollouts
     phases = {t.phase: t.runs for t in r.record.sandbox}
     assert sum(phases.values()) == len(r.sandbox.history)
-    assert phases["rollouts"] == 8 and phases["rollouts/oracle_suites"] == 8
+    # the failing weak rollouts are not run on the oracle's suite: they score 0 either way
+    assert phases["rollouts"] == 8 and phases["rollouts/oracle_suites"] == 4
     # the known-wrong programs' recorded failures establish the rule; four distinct ones run again
     assert phases["oracle.known_wrong"] == 4 and phases["validity"] > 0
     assert all(t.cpu_s >= 0 and t.wall_s >= 0 for t in r.record.sandbox)

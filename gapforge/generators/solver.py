@@ -24,10 +24,14 @@ async def execute(
 ) -> ExecutionResult:
     """Run code against the hidden tests: the challenger's, then each of ``suites`` (the oracle's
     extra suites, each its own execution under its own CPU limit), combined into one verdict. A
-    sandbox_error is retried, then raised (never scored)."""
-    parts = []
+    program that fails the challenger's tests is not run on the others: it scores 0 either way,
+    and its feedback counts the challenger's tests. A sandbox_error is retried, then raised
+    (never scored)."""
+    parts: list[tuple[str, ExecutionResult]] = []
     phase = current_phase()
     for i, suite in enumerate(final_suites(problem, suites)):
+        if i > 0 and not parts[0][1].passed:
+            break
         lim = limits.with_cpu(suite.cpu_limit_s) if suite.cpu_limit_s else limits
         # The challenger's suite is the phase's own work; the oracle's suites are what it adds.
         with metered_phase(phase if i == 0 or is_oracle_work(phase) else phase + ORACLE_SUITES):
