@@ -134,14 +134,15 @@ def _pct(a: float, b: float) -> str:
 
 
 def render_markdown(rep: dict[str, Any]) -> str:
+    from sandbox_throughput import machine_line  # beside this script (main puts it on sys.path)
+
     t = rep["totals"]
     m = rep["machine"]
     shares = rep["oracle_share_by_seed"]
     out = [
         f"# Test oracle on a demo run, {rep['started_at']}",
         "",
-        f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB, kernel {m['kernel']}, "
-        f"Docker {m['docker_version']}, Python {m['python_version']}, gapforge {m['gapforge_commit']}.",
+        machine_line(m),
         f"Load average (1 min) before/after: {rep['load_average']['before'][0]:.2f}/"
         f"{rep['load_average']['after'][0]:.2f}. Wall time {rep['wall_s']:.0f} s"
         + (f" (the demo run itself: {rep['demo_wall_s']:.0f} s)." if rep.get("demo_wall_s") else "."),

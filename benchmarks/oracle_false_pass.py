@@ -7,7 +7,7 @@ For every variant of every (chosen) family:
 
 - *own tests*: the challenger's hidden tests (the bank's);
 - *final tests*: own tests + the differential suite as the loop builds it (default config, seed
-  0: answering and the suite bounded by the reference's time on the own tests, ``trim_suite``)
+  0: ``max_answers`` inputs answered, cut to ``max_cases`` by ``trim_suite`` after hardening)
   which always keeps the hardening's cases (``harden`` on the own tests' surviving mutants);
 - *known-wrong programs*: the bank's labelled wrong solutions (``off_by_one``,
   ``missed_edge_case``; ``too_slow`` ones are correct) and the reference's mutants (the loop's
@@ -107,14 +107,12 @@ async def one_problem(pool: PoolSandbox, tag: str, v: Variant) -> dict[str, Any]
 
     # the oracle's work: the differential suite and hardening
     start, wall = sb.cpu_s, time.monotonic()
-    # as the loop does: answering and the suite bounded by the reference's time on the own tests
+    # as the loop does: a bounded number of inputs answered, the suite cut after hardening
     oracle = OracleConfig()
-    own_max = max(r.cpu_s for r in refs)
-    budget = oracle.cost_factor * own_max if own_max > 0 else None
-    built = await build_differential_suite(sb, problem, oracle, budget_s=2 * budget if budget else None)
+    built = await build_differential_suite(sb, problem, oracle, max_answers=oracle.max_answers(problem.kind))
     survivors = surviving_mutants(problem, report, max_mutants=MAX_MUTANTS)
     hardened = await harden(sb, problem, built, survivors)
-    built = trim_suite(problem, built, [c.name for c in hardened.cases], oracle, budget)
+    built = trim_suite(problem, built, [c.name for c in hardened.cases], oracle)
     oracle_cpu, oracle_wall = sb.cpu_s - start, time.monotonic() - wall
     final = [own, *([built.suite] if built.suite is not None else [])]  # hardening's cases are in it
 
@@ -187,14 +185,15 @@ def _pct(a: int, b: int) -> str:
 
 
 def render_markdown(rep: dict[str, Any]) -> str:
+    from sandbox_throughput import machine_line  # beside this script (main puts it on sys.path)
+
     rows = rep["problems"]
     t = rep["totals"]
     m = rep["machine"]
     out = [
         f"# Oracle false-pass benchmark, {rep['started_at']}",
         "",
-        f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB, kernel {m['kernel']}, "
-        f"Docker {m['docker_version']}, Python {m['python_version']}, gapforge {m['gapforge_commit']}.",
+        machine_line(m),
         f"Load average (1 min) before/after: {rep['load_average']['before'][0]:.2f}/"
         f"{rep['load_average']['after'][0]:.2f}. Wall time {rep['wall_s']:.0f} s.",
         f"Command: `{rep['command']}`",

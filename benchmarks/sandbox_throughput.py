@@ -566,7 +566,8 @@ def _cmd(argv: list[str]) -> str:
         return ""
 
 
-def machine_description(image: str) -> dict[str, Any]:
+def host_description() -> dict[str, Any]:
+    """The machine and the checkout, without asking Docker (for benchmarks of other services)."""
     cpu = next(
         (
             ln.split(":", 1)[1].strip()
@@ -579,30 +580,45 @@ def machine_description(image: str) -> dict[str, Any]:
         (int(ln.split()[1]) for ln in _read("/proc/meminfo").splitlines() if ln.startswith("MemTotal:")), 0
     )
     os_name = next((ln.split("=", 1)[1].strip('"') for ln in _read("/etc/os-release").splitlines() if ln.startswith("PRETTY_NAME=")), "")  # fmt: skip
-    info = _cmd(["docker", "info", "--format", "{{json .}}"])
-    docker_info: dict[str, Any] = json.loads(info) if info.startswith("{") else {}
-    host_cgroup = "v2" if Path("/sys/fs/cgroup/cgroup.controllers").exists() else "v1"
     return {
         "cpu_model": cpu,
         "cores": os.cpu_count(),
         "memory_gib": round(mem_kb / 1024 / 1024, 1),
         "kernel": platform.release(),
         "os": os_name,
-        "docker_version": docker_info.get("ServerVersion", ""),
-        "docker_storage_driver": docker_info.get("Driver", ""),
-        "cgroup_version": f"v{docker_info['CgroupVersion']}"
-        if docker_info.get("CgroupVersion")
-        else host_cgroup,
-        "cgroup_driver": docker_info.get("CgroupDriver", ""),
+        "cgroup_version": "v2" if Path("/sys/fs/cgroup/cgroup.controllers").exists() else "v1",
         "python_version": platform.python_version(),
         "python_implementation": platform.python_implementation(),
-        "runner_image": image,
-        "runner_image_python": _cmd(["docker", "run", "--rm", "--network", "none", image, "python", "-V"]),
         "gapforge_commit": _cmd(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"]),
         "gapforge_tree_dirty": bool(
             _cmd(["git", "-C", str(HERE.parent), "status", "--porcelain", "--untracked-files=no"])
         ),
     }
+
+
+def machine_description(image: str) -> dict[str, Any]:
+    """:func:`host_description` plus the Docker engine and the runner image."""
+    info = _cmd(["docker", "info", "--format", "{{json .}}"])
+    docker_info: dict[str, Any] = json.loads(info) if info.startswith("{") else {}
+    out = host_description()
+    if docker_info.get("CgroupVersion"):
+        out["cgroup_version"] = f"v{docker_info['CgroupVersion']}"
+    return out | {
+        "docker_version": docker_info.get("ServerVersion", ""),
+        "docker_storage_driver": docker_info.get("Driver", ""),
+        "cgroup_driver": docker_info.get("CgroupDriver", ""),
+        "runner_image": image,
+        "runner_image_python": _cmd(["docker", "run", "--rm", "--network", "none", image, "python", "-V"]),
+    }
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    """One line of the machine a result was measured on, for the Markdown reports."""
+    docker = f"Docker {m['docker_version']}, " if m.get("docker_version") else ""
+    return (
+        f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB, kernel {m['kernel']}, "
+        f"{docker}Python {m['python_version']}, gapforge {m['gapforge_commit']}."
+    )
 
 
 # --------------------------------------------------------------------------- results

@@ -43,7 +43,6 @@ import datetime as dt
 import glob
 import json
 import os
-import platform
 import re
 import shlex
 import signal
@@ -57,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sandbox_throughput import _cmd, _read, nearest_rank
+from sandbox_throughput import _read, host_description, nearest_rank
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -367,41 +366,6 @@ def sandboxfusion_commit(root: Path) -> str:
 # --------------------------------------------------------------------------- report
 
 
-def machine_description() -> dict[str, Any]:
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in _read("/proc/cpuinfo").splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    mem_kb = next(
-        (int(ln.split()[1]) for ln in _read("/proc/meminfo").splitlines() if ln.startswith("MemTotal:")), 0
-    )
-    os_name = next(
-        (
-            ln.split("=", 1)[1].strip('"')
-            for ln in _read("/etc/os-release").splitlines()
-            if ln.startswith("PRETTY_NAME=")
-        ),
-        "",
-    )
-    return {
-        "cpu_model": cpu,
-        "cores": os.cpu_count(),
-        "memory_gib": round(mem_kb / 1024 / 1024, 1),
-        "kernel": platform.release(),
-        "os": os_name,
-        "cgroup_version": "v2" if Path("/sys/fs/cgroup/cgroup.controllers").exists() else "v1",
-        "python_version": platform.python_version(),
-        "gapforge_commit": _cmd(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
-        "gapforge_tree_dirty": bool(
-            _cmd(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"])
-        ),
-    }
-
-
 def summarize(batch: Batch, tasks: list[Task]) -> dict[str, Any]:
     lat = sorted(x * 1000 for x in batch.latencies_s)
     by_kind: dict[str, dict[str, int]] = {}
@@ -603,7 +567,7 @@ async def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             "warmup_tasks_per_service": len(tasks[: args.warmup]),
             "request": {"language": "python", "run_timeout": args.run_timeout},
         },
-        "machine": machine_description(),
+        "machine": host_description(),
         "load_average": {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
         "services": services,
         "results": rows,

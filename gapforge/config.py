@@ -201,8 +201,9 @@ class OracleSection(_Section):
     """The test oracle (``[oracle]``), for problems that carry an input generator: ``n_inputs``
     drawn inputs (seeded by ``seed``: the same seed draws the same inputs) plus up to
     ``max_mutations`` boundary variants and mutations of the tests' inputs, answered by the
-    reference, become an extra hidden suite, cut after hardening to ``max_cases`` cases
-    (``max_cases_stdio`` for stdio problems, whose every case is a process in every judged run);
+    reference, become an extra hidden suite: ``answer_factor`` x ``max_cases`` of them are
+    answered, and the suite is cut after hardening to ``max_cases`` cases (``max_cases_stdio``
+    for stdio problems, whose every case is a process in every judged run);
     surviving mutants it kills are recorded as hardening; a problem is accepted only when none of
     its known-wrong programs passes the final tests (``known_wrong_rechecks`` of them run again).
     ``enabled = false`` judges every problem on the challenger's tests alone, as before."""
@@ -212,10 +213,9 @@ class OracleSection(_Section):
     seed: int = 0
     max_mutations: int = Field(default=50, ge=0, le=10_000)
     cpu_per_input_s: float = Field(default=1.0, gt=0, le=60)
-    max_cases: int = Field(default=100, ge=1, le=10_000)
-    max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
-    cost_factor: float = Field(default=0.5, gt=0, le=1000)
-    min_cases: int = Field(default=10, ge=0, le=10_000)
+    max_cases: int = Field(default=50, ge=1, le=10_000)
+    max_cases_stdio: int = Field(default=15, ge=1, le=10_000)
+    answer_factor: int = Field(default=2, ge=1, le=100)
     known_wrong_rechecks: int = Field(default=4, ge=0, le=1000)
 
     def oracle_config(self) -> OracleConfig:
@@ -224,7 +224,7 @@ class OracleSection(_Section):
         return OracleConfig(
             n_inputs=self.n_inputs, seed=self.seed, max_mutations=self.max_mutations,
             cpu_per_input_s=self.cpu_per_input_s, max_cases=self.max_cases,
-            max_cases_stdio=self.max_cases_stdio, cost_factor=self.cost_factor, min_cases=self.min_cases,
+            max_cases_stdio=self.max_cases_stdio, answer_factor=self.answer_factor,
         )  # fmt: skip
 
 

@@ -128,9 +128,9 @@ def play(
         problem: Problem,
         config: OracleConfig | None = None,
         limits: Limits | None = None,
-        budget_s: float | None = None,
+        max_answers: int | None = None,
     ) -> DifferentialSuite:
-        assert budget_s is None or budget_s > 0
+        assert max_answers == (config or OracleConfig()).max_answers(problem.kind)
         built.append(problem)
         return suite(problem)
 

@@ -661,13 +661,9 @@ class Generator:
         loop = self.cfg.loop
         try:
             oracle = self.cfg.oracle.oracle_config()
-            own_cpu = st.validity.reference_cpu_s if st.validity is not None else 0.0
-            # The suite may cost the reference cost_factor x its time on the challenger's tests;
-            # the build answers up to twice that, so hardening has cases to choose from.
-            budget = oracle.cost_factor * own_cpu if own_cpu > 0 else None
             with metered_phase("oracle.build"):
                 suite = await build_differential_suite(
-                    self.sandbox, problem, oracle, self.limits, budget_s=2 * budget if budget else None
+                    self.sandbox, problem, oracle, self.limits, max_answers=oracle.max_answers(problem.kind)
                 )
                 defects = suite.defects()
                 if defects:
@@ -683,7 +679,7 @@ class Generator:
                 with metered_phase("oracle.harden"):
                     hardening = await harden(self.sandbox, problem, suite, survivors)
                     # every rollout and repair is judged on the suite: keep its cost bounded
-                    suite = trim_suite(problem, suite, [c.name for c in hardening.cases], oracle, budget)
+                    suite = trim_suite(problem, suite, [c.name for c in hardening.cases], oracle)
         except SandboxError as exc:
             raise SeedAborted(f"sandbox failed building the differential suite: {exc}") from exc
         suites: tuple[HiddenSuite, ...] = ()

@@ -28,17 +28,18 @@ class OracleConfig(BaseModel):
     repeats: int = Field(default=2, ge=1, le=5)
     reruns: int = Field(default=3, ge=0, le=20)
     float_tolerance: float | None = Field(default=None, ge=0)  # None: the stdio tests' own, else 1e-6
-    # The suite's size after hardening (see suite.trim_suite): every stdio case is a process of
-    # its own in every judged run, so stdio suites are kept smaller.
-    max_cases: int = Field(default=100, ge=1, le=10_000)
-    max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
-    # ... and at most ``cost_factor`` x the reference's CPU time on the challenger's tests (the
-    # loop's budget for trim_suite), but never fewer than ``min_cases`` cases.
-    cost_factor: float = Field(default=0.5, gt=0, le=1000)
-    min_cases: int = Field(default=10, ge=0, le=10_000)
+    # The suite's size after hardening (suite.trim_suite): every stdio case is a process of its own
+    # in every judged run, so stdio suites are kept smaller. The build answers ``answer_factor``
+    # x that many inputs, so hardening has cases to choose from.
+    max_cases: int = Field(default=50, ge=1, le=10_000)
+    max_cases_stdio: int = Field(default=15, ge=1, le=10_000)
+    answer_factor: int = Field(default=2, ge=1, le=100)
 
     def case_cap(self, kind: str) -> int:
         return self.max_cases_stdio if kind == "stdio" else self.max_cases
+
+    def max_answers(self, kind: str) -> int:
+        return self.answer_factor * self.case_cap(kind)
 
 
 class OracleCase(BaseModel):

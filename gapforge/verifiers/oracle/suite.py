@@ -115,15 +115,15 @@ async def build_differential_suite(
     problem: Problem,
     config: OracleConfig | None = None,
     limits: Limits | None = None,
-    budget_s: float | None = None,
+    max_answers: int | None = None,
 ) -> DifferentialSuite:
     """Draw, mutate, validate and answer inputs (see the module docstring): the generator's
     sandbox run, then the reference's, plus a resumed run per input that hangs or crashes the
     interpreter.
 
-    ``budget_s`` bounds the answering: the inputs are answered in chunks, taken in turn from each
-    origin, until the reference has spent that many CPU seconds on them (its answers' own time;
-    the inputs never asked count as ``trimmed``). None answers them all in one run.
+    ``max_answers`` bounds the answering: that many inputs, taken in turn from each origin in a
+    seeded order (the others are never asked and count as ``trimmed``). None answers them all.
+    Both are deterministic: the same problem and config give the same suite on any machine.
 
     Without an input validator only drawn inputs are used (mutations could break the statement's
     constraints). A generator that fails is a finding, not an exception: see ``generator_errors``.
@@ -194,7 +194,7 @@ async def build_differential_suite(
 
     inputs: list[tuple[Input, Origin, bool]] = [(x, "generated", False) for x in drawn]
     inputs += [(x, origin, True) for x, origin in candidates]
-    got = await _answer_within(sandbox, problem, inputs, config, base, budget_s)
+    got = await _answer_first(sandbox, problem, inputs, config, base, max_answers)
     rejected += got.rejected
 
     tol = _tolerance(problem, config)
@@ -246,21 +246,18 @@ def _mutations(
     return from_tests + pick(by_origin["boundary"], budget - len(from_tests), rng)
 
 
-_CHUNK = 20  # inputs answered per sandbox run when the answering has a budget
-
-
-async def _answer_within(
+async def _answer_first(
     sandbox: Sandbox,
     problem: Problem,
     inputs: Sequence[tuple[Input, Origin, bool]],
     config: OracleConfig,
     base: Limits,
-    budget_s: float | None,
+    limit: int | None,
 ) -> _Answers:
-    """:func:`_answer_all` on every input, or, with a budget, chunk by chunk in an interleaved
-    seeded order of the origins until the reference's time on its answers reaches the budget
-    (the first chunk ``_CHUNK`` inputs, each next one sized to what is left of the budget)."""
-    if budget_s is None or not inputs:
+    """:func:`_answer_all` on every input, or on the first ``limit`` of them taken in turn from
+    each origin (mutations of the tests' inputs, boundary variants, drawn inputs) in a seeded
+    order."""
+    if limit is None or limit >= len(inputs):
         return await _answer_all(sandbox, problem, inputs, config, base)
     rng = random.Random(f"oracle-answer-order:{config.seed}")
     by_origin: dict[str, list[int]] = {}
@@ -270,33 +267,18 @@ async def _answer_within(
     for q in queues:
         rng.shuffle(q)
     order: list[int] = []
-    while any(queues):
+    while any(queues) and len(order) < limit:
         for q in queues:
-            if q:
+            if q and len(order) < limit:
                 order.append(q.pop())
-    out = _Answers(answers=[None] * len(inputs))
-    spent = 0.0
-    asked = 0
-    size = _CHUNK
-    while asked < len(order) and spent < budget_s:
-        chunk = order[asked : asked + size]
-        asked += len(chunk)
-        got = await _answer_all(sandbox, problem, [inputs[i] for i in chunk], config, base)
-        for m, i in enumerate(chunk):
-            out.answers[i] = got.answers[m]
-            if m in got.cpu:
-                out.cpu[i] = got.cpu[m]
-                spent += got.cpu[m]
-        out.failures += got.failures
-        out.rejected += got.rejected
-        out.cpu_s += got.cpu_s
-        out.runs += got.runs
-        # the next chunk: as many inputs as the rest of the budget buys at the cost so far (each
-        # run has a fixed cost of its own, so never fewer than a chunk)
-        per_input = spent / max(1, sum(1 for i in order[:asked] if i in out.cpu))
-        left = budget_s - spent
-        size = max(_CHUNK, int(left / per_input) + 1) if per_input > 0 else len(order)
-    out.unasked = len(order) - asked
+    chosen = sorted(order)
+    got = await _answer_all(sandbox, problem, [inputs[i] for i in chosen], config, base)
+    out = _Answers(answers=[None] * len(inputs), failures=got.failures, rejected=got.rejected)
+    for m, i in enumerate(chosen):
+        out.answers[i] = got.answers[m]
+        if m in got.cpu:
+            out.cpu[i] = got.cpu[m]
+    out.cpu_s, out.runs, out.unasked = got.cpu_s, got.runs, len(inputs) - len(chosen)
     return out
 
 
@@ -310,7 +292,7 @@ class _Answers:
     rejected: list[InputNote] = field(default_factory=list)
     cpu_s: float = 0.0
     runs: int = 0
-    unasked: int = 0  # inputs never answered: the budget ran out first
+    unasked: int = 0  # inputs never answered (over max_answers)
 
     def fail(self, x: Input, origin: Origin, reason: str) -> None:
         self.failures.append(InputNote(origin=origin, input=_short(x), reason=reason[:500]))
@@ -407,28 +389,19 @@ def _answer_text(kind: Kind, raw: Any) -> str | None:
 
 
 def trim_suite(
-    problem: Problem,
-    built: DifferentialSuite,
-    keep: Sequence[str],
-    config: OracleConfig,
-    budget_s: float | None = None,
+    problem: Problem, built: DifferentialSuite, keep: Sequence[str], config: OracleConfig
 ) -> DifferentialSuite:
-    """``built`` cut so judging every rollout on it stays cheap: at most
-    ``config.case_cap(problem.kind)`` cases and, given ``budget_s``, at most that many CPU
-    seconds of the reference on the kept cases (each case's own time, measured when it was
-    answered; never fewer than ``config.min_cases``). The cases named in ``keep`` (the
-    hardening's) are kept first, then the others are taken in turn from each origin (mutations of
-    the tests' inputs, boundary variants, drawn inputs) in a seeded order, skipping a case that
-    would overrun the budget. The kept cases keep their names and order; a suite within both
-    bounds is returned unchanged."""
+    """``built`` cut to ``config.case_cap(problem.kind)`` cases, so judging every rollout on it
+    stays cheap: the cases named in ``keep`` (the hardening's) first, then the others taken in
+    turn from each origin (mutations of the tests' inputs, boundary variants, drawn inputs) in a
+    seeded order. The kept cases keep their names and order; deterministic; a suite within the
+    cap is returned unchanged."""
     cap = config.case_cap(problem.kind)
-    cost = built.cpu_of()
-    total = sum(cost.values())
-    if len(built.cases) <= cap and (budget_s is None or total <= budget_s):
+    if len(built.cases) <= cap:
         return built
+    cost = built.cpu_of()
     wanted = set(keep)
     chosen = {c.name for c in built.cases if c.name in wanted}
-    spent = sum(cost[n] for n in chosen)
     rng = random.Random(f"oracle-trim:{config.seed}")
     queues: list[list[OracleCase]] = []
     for origin in ("mutation", "boundary", "generated"):
@@ -437,15 +410,9 @@ def trim_suite(
         queues.append(rest)
     while len(chosen) < cap and any(queues):
         for q in queues:
-            if not q or len(chosen) >= cap:
-                continue
-            c = q.pop()
-            if budget_s is None or spent + cost[c.name] <= budget_s or len(chosen) < config.min_cases:
-                chosen.add(c.name)
-                spent += cost[c.name]
+            if q and len(chosen) < cap:
+                chosen.add(q.pop().name)
     cases = tuple(c for c in built.cases if c.name in chosen)
-    if len(cases) == len(built.cases):
-        return built
     return built.model_copy(
         update={
             "cases": cases,
