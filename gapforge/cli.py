@@ -356,7 +356,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8080).")] = None,
     backend: Annotated[str | None, typer.Option(help="Sandbox backend: pool (warm containers).")] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="TOML file; its `serve` table sets the limits (flags override it).")
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="TOML file; its `serve` table sets the limits (flags override it)."
+        ),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Warm containers (default one per core).")] = None,
     max_queue: Annotated[
@@ -403,10 +406,11 @@ def serve(
             "Ctrl-C stops after in-flight requests",
         )
 
-    try:
-        asyncio.run(server.serve(on_ready=ready))
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+    asyncio.run(server.serve(on_ready=ready))
+    if server.stopped_by:
+        sig = signal.Signals(server.stopped_by[0])
+        _say("stopped:", "yellow", f"{sig.name}: in-flight requests finished, containers removed")
+        raise typer.Exit(128 + sig)
 
 
 def _print_summary(summary: Any) -> None:

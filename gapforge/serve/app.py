@@ -24,9 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import logging
+import signal
 import socket
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from types import FrameType
 from typing import Literal, TypeVar
 
 import uvicorn
@@ -45,7 +47,6 @@ from gapforge.serve import fusion
 from gapforge.serve.config import ServeConfig, bearer_token
 from gapforge.serve.service import Rejected, Service
 
-log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -268,6 +269,7 @@ class Server:
         self.token = bearer_token(cfg)
         self.service = Service(cfg, pool)
         self.app = create_app(cfg, service=self.service, token=self.token)
+        self.stopped_by: list[int] = []
         self._uvicorn = uvicorn.Server(
             uvicorn.Config(
                 self.app,
@@ -287,10 +289,34 @@ class Server:
     async def serve(
         self, sock: socket.socket | None = None, on_ready: Callable[[], None] | None = None
     ) -> None:
-        async with self.service:
-            if on_ready is not None:
-                on_ready()
-            await self._uvicorn.serve(sockets=[sock] if sock is not None else None)
+        restore = self._hold_signals()
+        try:
+            async with self.service:
+                if on_ready is not None:
+                    on_ready()
+                await self._uvicorn.serve(sockets=[sock] if sock is not None else None)
+        finally:
+            restore()
 
     def stop(self) -> None:
         self._uvicorn.should_exit = True
+
+    def _hold_signals(self) -> Callable[[], None]:
+        """SIGINT/SIGTERM start the graceful stop. uvicorn re-raises the signal it caught once it
+        has stopped; that lands here too, so the pool is still closed (its containers removed)
+        before the process ends. :attr:`stopped_by` names the signal."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+
+        def note(sig: int, frame: FrameType | None) -> None:
+            if sig not in self.stopped_by:
+                self.stopped_by.append(sig)
+            self._uvicorn.should_exit = True
+
+        previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
