@@ -5,6 +5,7 @@ subprocess for auth, signals and draining)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -484,3 +485,64 @@ def test_the_command_needs_its_token_and_drains_on_sigterm() -> None:
             proc.stderr.close()
     mine = docker.from_env().containers.list(all=True, filters={"label": f"gapforge.pid={proc.pid}"})
     assert mine == [], "the stopped service removed its containers"
+
+
+# --------------------------------------------------------------------------- verl's own client
+
+VERL_CLIENT = ROOT / "tests" / "trainers" / "verl_sandbox_fusion.py"
+
+
+@pytest.fixture(scope="module")
+def verl_python() -> str:
+    from test_trainers import REQUIRE, TRAINERS_PY, TRAINERS_VENV
+
+    probe = (
+        subprocess.run(
+            [str(TRAINERS_PY), "-c", "import verl.utils.reward_score.sandbox_fusion.utils"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if TRAINERS_PY.exists()
+        else None
+    )
+    if probe is None or probe.returncode != 0:
+        problem = f"verl is not importable in the trainers environment {TRAINERS_VENV}: run scripts/setup-trainers.sh"
+        if REQUIRE:
+            pytest.fail(f"GAPFORGE_REQUIRE_TRAINERS=1 but {problem}", pytrace=False)
+        pytest.skip(problem)
+    return str(TRAINERS_PY)
+
+
+@pytest.mark.trainers
+@pytest.mark.slow
+def test_verl_check_correctness_scores_like_sandbox_fusion(service: Running, verl_python: str) -> None:
+    proc = subprocess.run(
+        [verl_python, str(VERL_CLIENT), f"{service.url}/run_code"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    # what verl derives from SandboxFusion's answers: True pass, False wrong answer,
+    # -2 runtime error (MemoryError under the memory limit too), -3 time limit
+    want = {
+        "stdio_pass": ([True, True], ["success", "success"]),
+        "stdio_wrong_answer": ([False, False], ["wrong_answer", "wrong_answer"]),
+        "stdio_runtime_error": ([-2, -2], ["runtime_error", "runtime_error"]),
+        "stdio_timeout": ([-3], ["timeout"]),
+        "stdio_memory": ([-2], ["runtime_error"]),
+        "fn_pass": ([True, True], ["success", "success"]),
+        "fn_solution_class_pass": ([True], ["success"]),
+        "fn_wrong_answer": ([False], ["wrong_answer"]),
+        # verl's fn_name wrapper catches the exception and exits 0 with no output: wrong answer
+        "fn_runtime_error": ([False], ["wrong_answer"]),
+        "fn_timeout": ([-3], ["timeout"]),
+    }
+    for name, (results, statuses) in want.items():
+        case = got[name]
+        assert (case["results"], case["statuses"]) == (results, statuses), (name, case)
+        assert case["api_errors"] == [None] * len(results), (name, case)
+    assert got["compute_score"] == {"pass": 1.0, "half": 0.5}
