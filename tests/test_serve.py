@@ -421,6 +421,8 @@ def test_serve_config_file_and_flags(tmp_path: Path) -> None:
     assert (cfg.port, cfg.max_queue, cfg.max_cpu_s) == (9002, 5, 4)
     assert cfg.run_limits(60).cpu_seconds == 4, "a request's time limit is capped"
     assert cfg.run_limits(2).wall_seconds == 5
+    example = load_serve_config(ROOT / "examples" / "configs" / "serve.toml")
+    assert example == ServeConfig(), "the documented example shows the defaults"
     path.write_text("[serve]\nmax_queue = -1\n")
     with pytest.raises(ConfigError, match=r"serve\.max_queue"):
         load_serve_config(path)
