@@ -548,3 +548,26 @@ def test_verl_check_correctness_scores_like_sandbox_fusion(service: Running, ver
         assert (case["results"], case["statuses"]) == (results, statuses), (name, case)
         assert case["api_errors"] == [None] * len(results), (name, case)
     assert got["compute_score"] == {"pass": 1.0, "half": 0.5}
+
+
+def test_a_request_that_waits_too_long_gets_504_and_an_impossible_batch_400() -> None:
+    need_docker()
+    cfg = CFG.model_copy(update={"workers": 1, "max_queue": 1, "queue_timeout_s": 1.0})
+    pool = PoolSandbox(run_id=RUN_ID, limits=cfg.pool_limits(), size=1)
+    with serving(cfg, pool) as running:
+
+        async def two() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=running.url, timeout=60) as c:
+                slow = c.post("/run_code", json={"code": "import time\ntime.sleep(3)", "language": "python"})
+                first = asyncio.ensure_future(slow)
+                await asyncio.sleep(0.5)
+                waiting = await c.post("/run_code", json={"code": "print(1)", "language": "python"})
+                return [await first, waiting]
+
+        done, timed_out = asyncio.run(two())
+        assert done.status_code == 200 and done.json()["status"] == "Success"
+        assert timed_out.status_code == 504 and "queue_timeout_s" in timed_out.json()["error"]
+        task = {"kind": "function", "tests": ADD_TESTS, "entry_point": "add"}
+        many = [f"```python\ndef add(a, b):\n    return a + b + {i} - {i}\n```" for i in range(3)]
+        r = httpx.post(f"{running.url}/v1/score", json={"task": task, "completions": many}, timeout=60)
+        assert r.status_code == 400 and "can never be admitted" in r.json()["error"]

@@ -546,7 +546,8 @@ class PoolSandbox:
         """Run one job on a warm container: (the result, the agent's sealed output)."""
         job["nonce"] = new_nonce()
         slot = await self._idle.get(current_priority())
-        healthy = False
+        healthy = False  # stays False when the caller is cancelled mid-job: the container is then
+        # replaced, and removing it kills the program (the thread reading its stream ends with it)
         try:
             result, sealed, healthy, lost = await asyncio.to_thread(self._run_on, slot, job, lim)
             if lost:

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from gapforge.errors import DockerUnavailable, GapforgeError, SandboxError
+from gapforge.errors import ConfigError, DockerUnavailable, GapforgeError, SandboxError
 from gapforge.extract import extract_code
 from gapforge.reward import RewardTask, score_of
 from gapforge.sandbox import ExecutionResult, Limits, Program, Script, ScriptResult, Status
@@ -153,6 +153,11 @@ class Service:
         if problem is not None:
             self.metrics.rejected.labels("engine_down").inc()
             raise Rejected(503, f"the sandbox cannot run programs now: {problem}", retry_after=10)
+        if n > self.pool.size + self.cfg.max_queue:
+            raise ConfigError(
+                f"{n} executions in one request can never be admitted (workers + max_queue = "
+                f"{self.pool.size + self.cfg.max_queue}); send fewer or raise serve.max_queue"
+            )
         if self._running + self._waiting + n > self.pool.size + self.cfg.max_queue:
             self.metrics.rejected.labels("queue_full").inc()
             ahead = self._waiting + self._running + n

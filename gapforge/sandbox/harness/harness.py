@@ -11,6 +11,8 @@ Two roles in one file:
   per-test reports, checks them (every expected test must report exactly once; planted canary
   tests must come out the way they were built), then seals the result with a per-run nonce on
   its own stdout, which no candidate process holds.
+* scripts (job kind ``script``): the candidate runs once as ``python main.py`` with the job's
+  stdin, and its raw stdout, stderr and exit code come back (SandboxFusion's ``run_code``).
 * function worker (``harness.py --worker WORK TESTFILE FD``): untrusted. Imports the candidate
   through the tests and runs them with pytest, reporting each test as a JSON line on FD.
 
