@@ -177,7 +177,11 @@ def test_submit_common_oj_with_provided_data(client: httpx.Client) -> None:
     assert res["tests"][0]["exec_info"]["run_result"]["stdout"] == "3\n"
     wrong = dict(body, completion="```python\nprint(0)\n```")
     res = client.post("/submit", json=wrong).json()
-    assert res["accepted"] is False and [t["passed"] for t in res["tests"]] == [False, False]
+    assert res["accepted"] is False
+    assert [t["passed"] for t in res["tests"]] == [False], "SandboxFusion stops at the first failure"
+    every = dict(wrong, config=dict(body["config"], extra={"run_all_cases": True}))
+    res = client.post("/submit", json=every).json()
+    assert [t["passed"] for t in res["tests"]] == [False, False]
     r = client.post("/submit", json=dict(body, config={"language": "python"}))
     assert r.status_code == 400 and "CommonOJDataset" in r.json()["error"]
 
