@@ -19,7 +19,7 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -36,6 +36,9 @@ from pydantic_core import ErrorDetails
 from gapforge.errors import ConfigError
 from gapforge.sandbox.base import Limits
 from gapforge.verifiers.gates import GATE_PRESETS, GateConfig, ProseGate
+
+if TYPE_CHECKING:
+    from gapforge.verifiers.oracle.models import OracleConfig
 
 SandboxBackend = Literal["pool", "docker", "local"]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
@@ -194,6 +197,35 @@ class LoopConfig(_Section):
     speculative_weak: bool = True
 
 
+class OracleSection(_Section):
+    """The test oracle (``[oracle]``), for problems that carry an input generator: ``n_inputs``
+    drawn inputs (seeded by ``seed``: the same seed draws the same inputs) plus up to
+    ``max_mutations`` boundary variants and mutations of the tests' inputs, answered by the
+    reference, become an extra hidden suite, cut after hardening to ``max_cases`` cases
+    (``max_cases_stdio`` for stdio problems, whose every case is a process in every judged run);
+    surviving mutants it kills are recorded as hardening; a problem is accepted only when none of
+    its known-wrong programs passes the final tests (``known_wrong_rechecks`` of them run again).
+    ``enabled = false`` judges every problem on the challenger's tests alone, as before."""
+
+    enabled: bool = True
+    n_inputs: int = Field(default=50, ge=0, le=10_000)
+    seed: int = 0
+    max_mutations: int = Field(default=50, ge=0, le=10_000)
+    cpu_per_input_s: float = Field(default=1.0, gt=0, le=60)
+    max_cases: int = Field(default=100, ge=1, le=10_000)
+    max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
+    known_wrong_rechecks: int = Field(default=4, ge=0, le=1000)
+
+    def oracle_config(self) -> OracleConfig:
+        from gapforge.verifiers.oracle.models import OracleConfig  # the oracle loads when used
+
+        return OracleConfig(
+            n_inputs=self.n_inputs, seed=self.seed, max_mutations=self.max_mutations,
+            cpu_per_input_s=self.cpu_per_input_s, max_cases=self.max_cases,
+            max_cases_stdio=self.max_cases_stdio,
+        )  # fmt: skip
+
+
 class SeedsConfig(_Section):
     """Where seeds come from: at most one source; none means the built-in topic list.
 
@@ -256,6 +288,7 @@ class RunConfig(_Section):
     loop: LoopConfig = Field(default_factory=LoopConfig)
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    oracle: OracleSection = Field(default_factory=OracleSection)
     seed: int = 0
     name: str = Field(default="gapforge-run", min_length=1, max_length=200)
     # The published dataset's licence (an SPDX id or a Hugging Face licence tag); None: `other`,
@@ -297,6 +330,9 @@ class RunConfig(_Section):
                 "loop": {"speculative_weak"},  # when the weak solver is asked, not what it is asked
             },
         )
+        if self.oracle == OracleSection():
+            # the defaults hash as "not set", so configs written before [oracle] keep their hash
+            data.pop("oracle")
         for role in data["roles"].values():
             if role is not None:
                 for field in _OPERATIONAL_ROLE_FIELDS:

@@ -344,7 +344,8 @@ def _decode(text: str) -> tuple[object | None, str | None]:
 
 
 def _normalize_problem(obj: dict[str, Any]) -> dict[str, Any]:
-    """Forgive harmless deviations (extra keys, a JSON array of stdio cases, "Medium") before validating."""
+    """Forgive harmless deviations (extra keys, a JSON array of stdio cases, "Medium", an empty
+    checker) before validating."""
     fields = Problem.model_fields
     data = {k: v for k, v in obj.items() if k in fields}
     for key in ("kind", "difficulty"):
@@ -359,6 +360,9 @@ def _normalize_problem(obj: dict[str, Any]) -> dict[str, Any]:
     for key in ("examples", "tags"):
         if data.get(key) is None and key in data:
             data[key] = ()
+    for key in ("input_generator", "input_validator", "checker"):
+        if isinstance(data.get(key), str) and not data[key].strip():
+            data[key] = None  # "" for "no checker" means null
     if isinstance(data.get("tags"), str):
         data["tags"] = [data["tags"]]
     examples = data.get("examples")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
@@ -112,6 +113,8 @@ class Problem(BaseModel):
         return "p-" + content_hash(self.model_dump(mode="json"))
 
     def program(self, solution: str) -> Program:
+        """The solution against the challenger's tests only; see :func:`final_suites` for every
+        hidden suite a problem is judged on."""
         return Program(kind=self.kind, solution=solution, tests=self.tests)
 
     def solver_view(self) -> str:
@@ -135,6 +138,43 @@ class Problem(BaseModel):
                 if ex.explanation:
                     parts += ["Explanation: " + ex.explanation]
         return "\n".join(parts)
+
+
+class HiddenSuite(BaseModel):
+    """One hidden test suite as the sandbox runs it. A problem's *final* hidden tests are its
+    challenger's tests (the suite named ``challenger``) plus any extra suites the test oracle built
+    (``differential``: inputs drawn and answered by the reference). ``kind`` is the program kind,
+    which is ``function`` for a stdio problem judged by a checker (its tests run the program per
+    case). ``cpu_limit_s`` is the CPU budget a solution gets on this suite (None: the problem's)."""
+
+    __test__ = False  # not a pytest class
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    kind: Kind
+    tests: str = Field(min_length=1)
+    cpu_limit_s: float | None = Field(default=None, gt=0)
+
+    @classmethod
+    def of(cls, problem: Problem) -> HiddenSuite:
+        return cls(name=CHALLENGER_SUITE, kind=problem.kind, tests=problem.tests)
+
+    def program(self, solution: str) -> Program:
+        return Program(kind=self.kind, solution=solution, tests=self.tests)
+
+    def case_name(self, test_name: str) -> str:
+        """The case a test record is about (function suites name tests ``test_<case>``)."""
+        return test_name.removeprefix("test_") if self.kind == "function" else test_name
+
+
+CHALLENGER_SUITE = "challenger"
+
+
+def final_suites(problem: Problem, extra: Sequence[HiddenSuite] = ()) -> tuple[HiddenSuite, ...]:
+    """Every hidden suite ``problem`` is judged on, the challenger's tests first. Each runs as its
+    own execution and the verdicts are combined (:func:`gapforge.sandbox.combine_results`): the
+    suites may be of different program kinds, and separate modules cannot clash on names."""
+    return (HiddenSuite.of(problem), *(s for s in extra if s.name != CHALLENGER_SUITE))
 
 
 class Verdict(StrEnum):

@@ -49,7 +49,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from gapforge.errors import ConfigError, RewardsUnmeasured, SandboxError
 from gapforge.extract import extract_code
-from gapforge.sandbox import BACKENDS, ExecutionResult, Kind, Limits, Program, Sandbox, open_sandbox
+from gapforge.models import CHALLENGER_SUITE, HiddenSuite
+from gapforge.sandbox import (
+    BACKENDS,
+    ExecutionResult,
+    Kind,
+    Limits,
+    Program,
+    Sandbox,
+    combine_results,
+    open_sandbox,
+)
 from gapforge.sandbox.slots import HostSlots
 from gapforge.verifiers.budgets import judging_limits
 
@@ -60,11 +70,13 @@ DEFAULT_MAX_UNMEASURED = 32  # consecutive unmeasured completions that stop a tr
 SLOT_TIMEOUT_S = 600.0
 SLOT_POLL_S = 0.25
 CLOSE_TIMEOUT_S = 120.0
-TASK_COLUMNS = ("kind", "tests", "entry_point", "reference_cpu_s", "cpu_limit_s")
+TASK_COLUMNS = ("kind", "tests", "entry_point", "reference_cpu_s", "cpu_limit_s", "hidden_suites")
 
 
 class RewardTask(BaseModel):
-    """What a completion is judged against: the problem's kind, hidden tests and entry point."""
+    """What a completion is judged against: the problem's kind, hidden tests and entry point, and
+    the test oracle's extra suites (``suites``; the final hidden tests are ``tests`` plus these,
+    each run as its own execution; every one must pass)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -73,12 +85,26 @@ class RewardTask(BaseModel):
     entry_point: str | None = None
     reference_cpu_s: float | None = None  # scales the CPU limit like generation did (EvalPlus rule)
     cpu_limit_s: float | None = None  # the CPU limit generation measured pass rates under
+    suites: tuple[HiddenSuite, ...] = ()
 
     @field_validator("reference_cpu_s", "cpu_limit_s", mode="before")
     @classmethod
     def _missing(cls, v: Any) -> Any:
         # pandas reads a missing float as NaN
         return None if isinstance(v, float) and math.isnan(v) else v
+
+    @field_validator("suites", mode="before")
+    @classmethod
+    def _suites(cls, v: Any) -> Any:
+        # a dataset column holds them as JSON text; a missing one reads as None or NaN
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+            return ()
+        return json.loads(v) if isinstance(v, str) else v
+
+    def hidden_suites(self) -> tuple[HiddenSuite, ...]:
+        """Every suite a completion must pass, the problem's own tests first."""
+        own = HiddenSuite(name=CHALLENGER_SUITE, kind=self.kind, tests=self.tests)
+        return (own, *(s for s in self.suites if s.name != CHALLENGER_SUITE))
 
     @classmethod
     def from_ground_truth(cls, ground_truth: str | Mapping[str, Any]) -> RewardTask:
@@ -373,28 +399,34 @@ class SandboxRewarder:
     async def _score(
         self, completions: list[str], tasks: list[RewardTask], fraction: bool
     ) -> list[float | None]:
-        programs: list[tuple[Program, Limits] | None] = []
+        # Each completion is one execution per hidden suite; identical executions run once.
+        items: list[list[tuple[str, Program, Limits]] | None] = []
         for text, task in zip(completions, tasks, strict=True):
             code = extract_code(text, entry_point=task.entry_point) if text else None
             if code is None:
-                programs.append(None)
+                items.append(None)
                 continue
             limits = judging_limits(self.limits, task.reference_cpu_s, task.cpu_limit_s)
-            programs.append((Program(kind=task.kind, solution=code, tests=task.tests), limits))
+            items.append(
+                [
+                    (s.name, s.program(code), limits.with_cpu(s.cpu_limit_s) if s.cpu_limit_s else limits)
+                    for s in task.hidden_suites()
+                ]
+            )
         unique: dict[tuple[str, str], tuple[Program, Limits]] = {}
-        for item in programs:
-            if item is not None:
-                unique.setdefault(_key(*item), item)
+        for item in items:
+            for _, program, limits in item or ():
+                unique.setdefault(_key(program, limits), (program, limits))
         results: dict[tuple[str, str], ExecutionResult | None] = {}
         todo = []
-        for key, item in unique.items():
+        for key, pair in unique.items():
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 self._stats["cache_hits"] += 1
                 results[key] = hit
             else:
-                todo.append((key, item))
+                todo.append((key, pair))
         if todo:
             sandbox = await self._get_sandbox()
             if sandbox is None:
@@ -408,19 +440,20 @@ class SandboxRewarder:
                     while len(self._cache) > self.cache_size:
                         self._cache.popitem(last=False)
         scores: list[float | None] = []
-        for item in programs:
+        for item in items:
             if item is None:
                 self._stats["no_code"] += 1
                 scores.append(0.0)
                 continue
-            result = results[_key(*item)]
-            if result is None:
+            parts = [(name, results[_key(program, limits)]) for name, program, limits in item]
+            if any(r is None for _, r in parts):
                 self._stats["unmeasured"] += 1
                 self._stats["consecutive_unmeasured"] += 1
                 scores.append(None)
             else:
                 self._stats["consecutive_unmeasured"] = 0
-                scores.append(score_of(result, fraction))
+                combined = combine_results([(name, r) for name, r in parts if r is not None])
+                scores.append(score_of(combined, fraction))
         self._stats["scored"] += len(scores)
         return scores
 
@@ -534,9 +567,10 @@ def tasks_from_columns(n: int, columns: Mapping[str, Any]) -> list[RewardTask]:
         entries = column("entry_point") if "entry_point" in columns else [None] * n
         refs = column("reference_cpu_s") if "reference_cpu_s" in columns else [None] * n
         cpus = column("cpu_limit_s") if "cpu_limit_s" in columns else [None] * n
+        suites = column("hidden_suites") if "hidden_suites" in columns else [None] * n
         return [
-            RewardTask(kind=k, tests=t, entry_point=e or None, reference_cpu_s=r, cpu_limit_s=c)
-            for k, t, e, r, c in zip(kinds, tests, entries, refs, cpus, strict=True)
+            RewardTask(kind=k, tests=t, entry_point=e or None, reference_cpu_s=r, cpu_limit_s=c, suites=h)
+            for k, t, e, r, c, h in zip(kinds, tests, entries, refs, cpus, suites, strict=True)
         ]
     if "ground_truth" in columns:
         return [RewardTask.from_ground_truth(g) for g in column("ground_truth")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from typing import Any
 
 import pytest
@@ -283,6 +285,55 @@ def test_parse_problem_forgives_harmless_deviations() -> None:
     assert p.examples[0].input == "[1, 2]"
     assert p.examples[0].output == "3"
     assert p.tags == ()
+
+
+GENERATOR = "def generate(rng):\n    return (rng.randint(-9, 9), rng.randint(-9, 9))\n"
+VALIDATOR = (
+    "def validate(a, b):\n    if not (type(a) is int and type(b) is int):\n        raise ValueError('ints')\n"
+)
+CHECKER = "def check(args, expected, got):\n    return got == expected\n"
+
+
+def test_parse_problem_reads_the_oracle_sources() -> None:
+    p = parse_problem(
+        json.dumps(problem_dict(input_generator=GENERATOR, input_validator=VALIDATOR, checker=CHECKER))
+    )
+    assert (p.input_generator, p.input_validator, p.checker) == (GENERATOR, VALIDATOR, CHECKER)
+    plain = parse_problem(json.dumps(problem_dict()))
+    assert plain.input_generator is None and plain.checker is None
+    assert p.id != plain.id
+
+
+@pytest.mark.parametrize("absent", [None, "", "  \n"])
+def test_parse_problem_reads_an_empty_checker_as_none(absent: str | None) -> None:
+    p = parse_problem(
+        json.dumps(problem_dict(input_generator=GENERATOR, input_validator=VALIDATOR, checker=absent))
+    )
+    assert p.checker is None and p.input_generator == GENERATOR
+    # an absent checker leaves the problem's JSON (and id) as if the field did not exist
+    assert "checker" not in p.model_dump(mode="json")
+
+
+def test_the_challenger_is_asked_for_every_field_parse_problem_reads() -> None:
+    from gapforge.prompts import load
+
+    prompt = load("challenger_user")
+    schema = prompt[prompt.index("Answer with a single JSON object") :]
+    asked = set(re.findall(r'"(\w+)":', schema)) - {"input", "output", "explanation"}
+    assert asked == set(Problem.model_fields)
+    for contract in ("generate(rng)", "validate(*args)", "validate(text)", "check(args, expected, got)"):
+        assert contract in prompt
+    # the prompt's example sources are valid JSON strings whose code does what the contract says
+    found: dict[str, Any] = {}
+    for key, fn in (("input_generator", "generate"), ("input_validator", "validate")):
+        line = next(s for s in prompt.splitlines() if s.strip().startswith(f'"{key}": "def'))
+        ns: dict[str, Any] = {}
+        exec(json.loads("{" + line.strip() + "}")[key], ns)
+        found[fn] = ns[fn]
+    for seed in range(20):
+        found["validate"](*found["generate"](random.Random(seed)))
+    with pytest.raises(ValueError):
+        found["validate"]([10**10], 0)
 
 
 def test_parse_problem_python_literal() -> None:

@@ -219,8 +219,11 @@ def test_a_problem_without_oracle_fields_keeps_its_json_and_id() -> None:
         assert problem.model_dump(mode="json") == row["problem"]
         assert problem.id == row["problem_id"]
     for variant in all_variants()[:10]:
-        dumped = to_problem(variant).model_dump(mode="json")
-        assert not {"input_generator", "input_validator", "checker"} & set(dumped)
+        full = to_problem(variant)
+        assert full.input_generator and full.input_validator  # the bank carries its oracles
+        bare = full.model_copy(update={"input_generator": None, "input_validator": None, "checker": None})
+        assert not {"input_generator", "input_validator", "checker"} & set(bare.model_dump(mode="json"))
+        assert bare.id != full.id
 
 
 def test_oracle_fields_round_trip_and_change_the_id() -> None:
@@ -636,3 +639,31 @@ def test_defects_name_what_is_wrong_with_the_problem_not_with_mutations() -> Non
         found[2].startswith("5 valid inputs the reference solution cannot answer")
         and "and 2 more" in found[2]
     )
+
+
+def test_trimming_keeps_the_hardening_cases_and_a_mix_of_origins() -> None:
+    from gapforge.verifiers.oracle import DifferentialSuite, OracleConfig, trim_suite
+
+    problem = sum_problem()
+    origins = ("generated", "boundary", "mutation")
+    cases = tuple(
+        OracleCase(name=f"diff_{k:03d}", origin=origins[k % 3], input=f"{k}\n", expected=f"{k}\n")
+        for k in range(40)
+    )
+    built = DifferentialSuite(
+        suite=render_suite(problem, cases, 1e-6), cases=cases, drawn=40, mutations_tried=0,
+        duplicates=0, reference_cpu_s=4.0,
+    )  # fmt: skip
+    config = OracleConfig(max_cases_stdio=10)
+    trimmed = trim_suite(problem, built, ["diff_039", "diff_017"], config)
+    names = [c.name for c in trimmed.cases]
+    assert len(names) == 10 and {"diff_039", "diff_017"} <= set(names)
+    assert names == sorted(names), "the kept cases keep their order"
+    assert {c.origin for c in trimmed.cases} == set(origins)
+    assert trimmed.trimmed == 30 and trimmed.reference_cpu_s == pytest.approx(1.0)
+    assert trimmed.suite is not None and "diff_039" in trimmed.suite.tests
+    dropped = next(c.name for c in cases if c.name not in names)
+    assert dropped not in trimmed.suite.tests
+    assert trim_suite(problem, built, ["diff_039", "diff_017"], config) == trimmed, "seeded: the same cut"
+    # a function problem's cap is larger; a suite within its cap is returned unchanged
+    assert trim_suite(problem, built, [], OracleConfig(max_cases_stdio=40)) is built

@@ -11,7 +11,7 @@ import pytest
 
 from gapforge.errors import SandboxError
 from gapforge.sandbox import Limits, Program, Sandbox, Status
-from gapforge.sandbox.metered import MeteredSandbox, metered_phase
+from gapforge.sandbox.metered import MeteredSandbox, is_oracle_work, metered_phase, metered_scope
 from gapforge.sandbox.scripted import Scripted, ScriptedSandbox, collected_tests
 
 TESTS = "from solution import f\n\ndef test_one():\n    assert f() == 1\n\nasync def test_two():\n    pass\n\ndef helper():\n    pass\n"
@@ -91,3 +91,31 @@ def test_the_metered_wrapper_tallies_by_phase_and_verdict(run: Any) -> None:
     assert {k: t.runs for k, t in metered.by_status.items()} == {"passed": 2, "failed": 1, "raised": 1}
     assert metered.by_status["passed"].cpu_s == pytest.approx(0.02)
     assert metered.name == "scripted" and isinstance(metered, Sandbox)
+
+
+def test_a_metered_scope_tallies_only_what_started_inside_it(run: Any) -> None:
+    good = "def f():\n    return 1\n"
+    metered = MeteredSandbox(ScriptedSandbox({good: Status.PASSED}))
+
+    async def round_(phase: str) -> dict[str, Any]:
+        with metered_scope() as tallies, metered_phase(phase):
+            # a task started inside the scope is tallied in it too
+            await asyncio.gather(metered.run(program(good)), asyncio.create_task(metered.run(program(good))))
+        return tallies
+
+    async def go() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with metered:
+            a, b = await asyncio.gather(round_("validity"), round_("oracle.build"))
+            await metered.run(program(good))  # outside every scope
+            return a, b
+
+    a, b = run(go())
+    assert {k: t.runs for k, t in a.items()} == {"validity": 2}
+    assert {k: t.runs for k, t in b.items()} == {"oracle.build": 2}
+    assert metered.runs == 5
+    assert [is_oracle_work(p) for p in ("oracle.build", "rollouts/oracle_suites", "rollouts", "oracles")] == [
+        True,
+        True,
+        False,
+        False,
+    ]

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 
 from gapforge import __version__
 from gapforge.dataset.quality import QualityReport
+from gapforge.dataset.records import RoundRecord
 from gapforge.dataset.schemas import DATASET_SCHEMA_VERSION, SCHEMAS, TABLE_NAMES, column_docs
 from gapforge.dataset.tables import LANGUAGE, USABLE_VERDICTS, Row, RunData
 from gapforge.errors import ConfigError
 from gapforge.models import TokenUsage, Verdict
 from gapforge.prompts import prompt_hashes
+from gapforge.sandbox.metered import is_oracle_work
 
 # The offline demo server answers with this system fingerprint prefix: its problems are variants
 # from gapforge's bundled, hand-written bank, not model-written.
@@ -192,6 +194,7 @@ def render_card(
     out += _models(data)
     out += _gate(data, cfg)
     out += _rejections(data, verdicts)
+    out += _oracle(data)
     out += _leakage(quality, counts["problems"])
     out += _tokens(data)
     out += _licence(data, license, bool(quality.benchmarks))
@@ -423,11 +426,7 @@ def _rejections(data: RunData, verdicts: Counter[str]) -> list[str]:
         ["verdict", "rounds", "share"],
         [(v, n, f"{n / total:.1%}" if total else "-") for v, n in verdicts.most_common()],
     )
-    checks = Counter(
-        (r.validity.failed_check if r.validity and r.validity.failed_check else "static")
-        for r in data.rounds
-        if r.verdict is Verdict.INVALID
-    )
+    checks = Counter(_failed_check(r) for r in data.rounds if r.verdict is Verdict.INVALID)
     if checks:
         out += [
             "",
@@ -447,6 +446,103 @@ def _rejections(data: RunData, verdicts: Counter[str]) -> list[str]:
         "",
     ]
     return out
+
+
+def _failed_check(r: RoundRecord) -> str:
+    if r.validity and r.validity.failed_check:
+        return r.validity.failed_check
+    if r.oracle is not None and r.oracle.defects:
+        return "oracle"
+    if r.oracle is not None and r.oracle.false_passes:
+        return "known_wrong"
+    return "static"
+
+
+def _oracle(data: RunData) -> list[str]:
+    """Totals of the test oracle (problems with an input generator): how much the final hidden
+    tests add to the challenger's, and what they caught."""
+    out = ["### Test oracle", ""]
+    measured = [p for p in data.problems if p.oracle is not None and p.oracle.measures is not None]
+    rejected = Counter(_failed_check(r) for r in data.rounds if r.verdict is Verdict.INVALID)
+    if not measured and not (rejected["oracle"] or rejected["known_wrong"]):
+        return [
+            *out,
+            "No accepted problem carries an input generator: every problem is judged on its "
+            "challenger's tests alone (`oracle` is null).",
+            "",
+        ]
+    ms = [p.oracle.measures for p in measured if p.oracle is not None and p.oracle.measures is not None]
+    changed = sum(len(p.oracle.verdict_changed) for p in measured if p.oracle is not None)
+    rounds = {(p.seed_id, p.epoch, p.round) for p in measured}
+    oracle_attempts = sum(1 for a in data.attempts if (a.seed_id, a.epoch, a.round) in rounds)
+    inputs = sum(m.inputs_kept for m in ms)
+    out += [
+        f"{len(measured)} of {len(data.problems)} accepted problems carry an input generator. Their "
+        "final hidden tests are the challenger's tests plus a differential suite (inputs drawn by the "
+        "generator, boundary variants and mutations of the tests' inputs that the input validator "
+        "accepts, answered by the reference); rewards and `gapforge verify` judge on the final tests.",
+        "",
+    ]
+    out += _md_table(
+        ["measure", "total"],
+        [
+            ("differential inputs (cases in the final tests)", inputs),
+            ("inputs drawn or mutated", sum(m.inputs_drawn for m in ms)),
+            ("inputs the validator rejected", sum(m.rejected_by_validator for m in ms)),
+            ("surviving mutants killed by hardening", sum(m.mutants_killed_by_hardening for m in ms)),
+            ("surviving mutants probably equivalent", sum(m.probably_equivalent for m in ms)),
+            (
+                "solver attempts that pass the challenger's tests but fail the final ones",
+                f"{changed} of {oracle_attempts}",
+            ),
+            ("known-wrong programs checked against the final tests", sum(m.known_wrong_checked for m in ms)),
+            ("known-wrong programs that pass them (accepted problems)", sum(m.false_passes for m in ms)),
+            ("drafts rejected: the oracle found the problem defective", rejected["oracle"]),
+            ("drafts rejected: a known-wrong program passes the final tests", rejected["known_wrong"]),
+        ],
+    )
+    out += _oracle_share(data)
+    out += [
+        "",
+        "A problem is accepted only when none of its known-wrong programs (mutants its tests killed "
+        "by a wrong answer, failing solver attempts) passes its final hidden tests. Per problem: "
+        "`differential_inputs`, `mutants_killed_by_hardening`, `probably_equivalent_mutants`, "
+        "`attempt_false_passes` and the `oracle` struct.",
+        "",
+    ]
+    return out
+
+
+def oracle_shares(rounds: list[RoundRecord]) -> dict[str, float]:
+    """Per seed, the oracle's share of the sandbox CPU seconds of all its rounds (seeds whose
+    rounds recorded their sandbox work): its own phase plus the runs of its suites in others."""
+    cpu: dict[str, float] = {}
+    oracle: dict[str, float] = {}
+    for r in rounds:
+        for t in r.sandbox:
+            cpu[r.seed_id] = cpu.get(r.seed_id, 0.0) + t.cpu_s
+            if is_oracle_work(t.phase):
+                oracle[r.seed_id] = oracle.get(r.seed_id, 0.0) + t.cpu_s
+    return {seed: oracle.get(seed, 0.0) / total for seed, total in cpu.items() if total > 0}
+
+
+def _oracle_share(data: RunData) -> list[str]:
+    shares = sorted(oracle_shares(data.rounds).values())
+    if not shares:
+        return []
+    total = sum(t.cpu_s for r in data.rounds for t in r.sandbox)
+    ours = sum(t.cpu_s for r in data.rounds for t in r.sandbox if is_oracle_work(t.phase))
+    return [
+        "",
+        "The oracle's work (drawing and answering inputs, hardening, the known-wrong check, and "
+        "judging rollouts and repairs on its suites) took "
+        f"{_pct(ours, total)} of the run's sandbox CPU time; per seed median "
+        f"{100 * shares[len(shares) // 2]:.1f}%, max {100 * shares[-1]:.1f}% (`rounds.sandbox`).",
+    ]
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}%" if whole > 0 else "0%"
 
 
 def _leakage(quality: QualityReport, n_problems: int) -> list[str]:

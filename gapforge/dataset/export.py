@@ -6,7 +6,7 @@ format     file             rows
 verl       train.parquet    data_source, prompt (chat), ability, reward_model {style, ground_truth},
                             extra_info {split, index, problem_id, ...}; + gapforge_reward.py
 trl        train.parquet    prompt (chat) + the reward function's columns: kind, tests,
-                            entry_point, reference_cpu_s, cpu_limit_s, problem_id
+                            entry_point, reference_cpu_s, cpu_limit_s, hidden_suites, problem_id
 openrlhf   train.jsonl      input (chat), label (JSON ground truth); + reward_func.py
 open-r1    train.parquet    problem (text), verification_info {language, test_cases[{input,
                             output, type, fn_name}], float_tolerance, cpu_limit_s}; function
@@ -77,6 +77,8 @@ TRL_SCHEMA = pa.schema(
         ("entry_point", pa.string()),
         ("reference_cpu_s", pa.float64()),
         ("cpu_limit_s", pa.float64()),
+        # JSON list of the oracle's extra suites ({name, kind, tests, cpu_limit_s}); null: none
+        ("hidden_suites", pa.string()),
         ("title", pa.string()),
     ]
 )
@@ -144,10 +146,17 @@ class ExportResult(BaseModel):
     extra_files: tuple[Path, ...] = ()  # reward shims written next to it
 
 
+def extra_suites(row: Row) -> list[dict[str, Any]]:
+    """The test oracle's extra hidden suites of a published problem (empty: judged on ``tests``)."""
+    oracle = row.get("oracle") or {}
+    return [dict(s) for s in oracle.get("suites") or []]
+
+
 def ground_truth(row: Row) -> dict[str, Any]:
-    """What the reward functions need to judge a completion of this problem."""
+    """What the reward functions need to judge a completion of this problem: the final hidden
+    tests (``tests`` and, for problems with a test oracle, ``suites``) and the CPU limits."""
     validity = row.get("validity") or {}
-    return {
+    truth = {
         "kind": row["kind"],
         "tests": row["tests"],
         "entry_point": row.get("entry_point"),
@@ -155,6 +164,8 @@ def ground_truth(row: Row) -> dict[str, Any]:
         "reference_cpu_s": validity.get("reference_cpu_s"),
         "cpu_limit_s": validity.get("cpu_limit_s"),
     }
+    suites = extra_suites(row)
+    return truth | {"suites": suites} if suites else truth
 
 
 def _messages(row: Row, system_prompt: bool) -> list[Row]:
@@ -199,6 +210,7 @@ def trl_rows(problems: Sequence[Row], *, system_prompt: bool) -> list[Row]:
             "entry_point": p.get("entry_point"),
             "reference_cpu_s": (p.get("validity") or {}).get("reference_cpu_s"),
             "cpu_limit_s": (p.get("validity") or {}).get("cpu_limit_s"),
+            "hidden_suites": json.dumps(extra_suites(p), ensure_ascii=False) if extra_suites(p) else None,
             "title": p["title"],
         }
         for p in problems

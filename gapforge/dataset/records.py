@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gapforge.models import Attempt, Problem, TokenUsage, Verdict, content_hash
+from gapforge.models import Attempt, HiddenSuite, Problem, TokenUsage, Verdict, content_hash, final_suites
+from gapforge.verifiers.oracle.models import OracleMeasures
 
 # 2: model calls and message texts are recorded (calls.jsonl, texts.jsonl; prompts on rounds and
 # attempts). Records of version 1 still read: their messages are rebuilt when published.
@@ -145,6 +146,43 @@ class ValiditySummary(BaseModel):
     cpu_limit_s: float | None = None
 
 
+class OracleSummary(BaseModel):
+    """What the test oracle found for a draft with an input generator (``gapforge.verifiers.oracle``).
+
+    The problem's *final hidden tests* are its challenger's tests plus ``suites`` (the differential
+    suite: drawn inputs, boundary variants and mutations of the tests' inputs, answered by the
+    reference), each run as its own execution with the verdicts combined. The hardening cases
+    (the differential cases that kill a mutant the challenger's tests let through) are named in
+    ``hardening_cases``; they are cases of the differential suite, so they are judged with it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    suites: tuple[HiddenSuite, ...] = ()
+    measures: OracleMeasures | None = None  # None when the build found the problem defective
+    defects: tuple[str, ...] = ()  # what the build found wrong with the problem (it is then invalid)
+    hardening_cases: tuple[str, ...] = ()
+    killed_by_hardening: tuple[str, ...] = ()  # mutants the challenger's tests missed
+    probably_equivalent: tuple[str, ...] = ()  # mutants no input told apart from the reference
+    # known-wrong programs (killed mutants, failing attempts) that pass the final tests, by label
+    false_passes: tuple[str, ...] = ()
+    # attempts that passed the challenger's tests and fail the final ones: "<role>/<sample>/<turn>"
+    verdict_changed: tuple[str, ...] = ()
+    sandbox_cpu_s: float = 0.0  # what building, hardening and the false-pass check ran
+
+
+class PhaseTime(BaseModel):
+    """The sandbox work of one phase of a round (``reference``, ``validity``, ``oracle``,
+    ``rollouts``, ``repair``): executions, and the sandbox's own wall and CPU seconds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phase: str
+    runs: int
+    cpu_s: float
+    wall_s: float
+
+
 class RoundRecord(_RoundScoped):
     """One challenger draft and what became of it."""
 
@@ -161,6 +199,8 @@ class RoundRecord(_RoundScoped):
     weak_scores: tuple[float | None, ...] = ()
     strong_scores: tuple[float | None, ...] = ()
     review: str | None = None
+    oracle: OracleSummary | None = None  # None: no input generator (or the oracle is off)
+    sandbox: tuple[PhaseTime, ...] = ()  # the round's sandbox work by phase (empty: not recorded)
     usage: dict[str, TokenUsage] = Field(default_factory=dict)  # role -> tokens spent in this round
     # role -> tokens of answers that are stored nowhere (retried empty/truncated), part of usage
     unstored_usage: dict[str, TokenUsage] = Field(default_factory=dict)
@@ -199,8 +239,16 @@ class ProblemRecord(BaseModel):
     gate: GateSummary
     validity: ValiditySummary
     rounds_used: int
+    # The oracle's suites and measures; None: judged on the challenger's tests alone (no input
+    # generator, the oracle off, or a run from before it existed).
+    oracle: OracleSummary | None = None
     created_at: str = Field(default_factory=utcnow)
     provenance: Provenance
+
+    @property
+    def hidden_suites(self) -> tuple[HiddenSuite, ...]:
+        """Every hidden suite the problem is judged on (rewards, verify), the challenger's first."""
+        return final_suites(self.problem, self.oracle.suites if self.oracle is not None else ())
 
 
 class SeedRecord(BaseModel):

@@ -56,6 +56,48 @@ VALIDITY = pa.struct(
         ("cpu_limit_s", pa.float64()),
     ]
 )
+# An extra hidden suite (gapforge.models.HiddenSuite): judged as its own execution, after `tests`.
+SUITE = pa.struct(
+    [("name", pa.string()), ("kind", pa.string()), ("tests", pa.string()), ("cpu_limit_s", pa.float64())]
+)
+ORACLE_MEASURES = pa.struct(
+    [
+        ("inputs_drawn", pa.int64()),
+        ("inputs_kept", pa.int64()),
+        ("rejected_by_validator", pa.int64()),
+        ("duplicates", pa.int64()),
+        ("generator_errors", pa.int64()),
+        ("test_inputs_rejected", pa.int64()),
+        ("reference_failures", pa.int64()),
+        ("inputs_trimmed", pa.int64()),
+        ("mutants_killed_by_hardening", pa.int64()),
+        ("probably_equivalent", pa.int64()),
+        ("false_passes", pa.int64()),
+        ("known_wrong_checked", pa.int64()),
+    ]
+)
+# What the test oracle found for a draft with an input generator (dataset.records.OracleSummary).
+ORACLE = pa.struct(
+    [
+        ("suites", pa.list_(SUITE)),
+        ("measures", ORACLE_MEASURES),
+        ("defects", STRINGS),
+        ("hardening_cases", STRINGS),
+        ("killed_by_hardening", STRINGS),
+        ("probably_equivalent", STRINGS),
+        ("false_passes", STRINGS),
+        ("verdict_changed", STRINGS),
+        ("sandbox_cpu_s", pa.float64()),
+    ]
+)
+ORACLE_DOC = (
+    "the test oracle (problems with an input_generator; null otherwise): suites = the extra hidden "
+    "suites (the final hidden tests are `tests` plus these, each run on its own, all must pass); "
+    "measures; defects; hardening_cases (differential cases that kill a mutant `tests` missed); "
+    "killed_by_hardening and probably_equivalent mutants; false_passes (known-wrong programs that "
+    "pass the final tests); verdict_changed (attempts `role/sample/turn` that pass `tests` and fail "
+    "the final tests)"
+)
 PROVENANCE = pa.struct(
     [
         ("gapforge_version", pa.string()),
@@ -69,6 +111,11 @@ PROVENANCE = pa.struct(
 )
 USAGE = pa.list_(
     pa.struct([("role", pa.string()), ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64())])
+)
+PHASES = pa.list_(
+    pa.struct(
+        [("phase", pa.string()), ("runs", pa.int64()), ("cpu_s", pa.float64()), ("wall_s", pa.float64())]
+    )
 )
 FLAG = pa.struct(
     [("flag", pa.string()), ("source", pa.string()), ("match_id", pa.string()), ("score", pa.float64())]
@@ -177,6 +224,29 @@ PROBLEMS_SCHEMA = _schema(
         ("strong_scores", SCORES, "each strong rollout's score: 1.0 pass, 0.0 fail, null unmeasured"),
         ("gate", GATE, "the gap gate's decision, recomputable from the rollouts"),
         ("validity", VALIDITY, "validity checks; cpu_limit_s is the CPU limit rollouts were judged under"),
+        ("oracle", ORACLE, ORACLE_DOC),
+        (
+            "differential_inputs",
+            pa.int32(),
+            "cases of the differential suite (drawn inputs, boundary variants and mutations of the "
+            "tests' inputs, answered by the reference); null: no test oracle",
+        ),
+        (
+            "mutants_killed_by_hardening",
+            pa.int32(),
+            "mutants of the reference that pass `tests` but fail the differential suite; null: no test oracle",
+        ),
+        (
+            "probably_equivalent_mutants",
+            pa.int32(),
+            "mutants that pass `tests` and every differential case; null: no test oracle",
+        ),
+        (
+            "attempt_false_passes",
+            pa.int32(),
+            "recorded solver attempts that pass `tests` but fail the final hidden tests (false passes "
+            "the oracle caught); null: no test oracle",
+        ),
         ("flags", STRINGS, "quality flags: near_duplicate, contamination (flagged, never deleted)"),
         ("flag_details", pa.list_(FLAG), "what each flag matched and how closely"),
         RUN_ID,
@@ -214,6 +284,13 @@ ROUNDS_SCHEMA = _schema(
         ("weak_scores", SCORES, "each weak rollout's score: 1.0 pass, 0.0 fail, null unmeasured"),
         ("strong_scores", SCORES, "each strong rollout's score (empty when the strong solver was not asked)"),
         ("review", pa.string(), "the reviewer's reason, when it was asked"),
+        ("oracle", ORACLE, ORACLE_DOC + "; null when not reached"),
+        (
+            "sandbox",
+            PHASES,
+            "the round's sandbox work by phase (reference, validity, oracle, rollouts, repair): executions, "
+            "CPU and wall seconds inside the sandbox; empty: not recorded (runs before it was)",
+        ),
         ("usage", USAGE, USAGE_DOC),
         ("unstored_usage", USAGE, "of usage: answers stored nowhere (empty or truncated ones retried away)"),
         ("call_ids", STRINGS, "the model calls of the round, in the run store's records/calls.jsonl"),

@@ -24,6 +24,8 @@ from gapforge.dataset.records import (
     CallRecord,
     GateSummary,
     MessageRef,
+    OracleSummary,
+    PhaseTime,
     ProblemRecord,
     Provenance,
     RoundRecord,
@@ -247,6 +249,29 @@ def validity_from_row(d: Mapping[str, Any] | None) -> ValiditySummary | None:
     )
 
 
+def oracle_row(o: OracleSummary | None) -> Row | None:
+    return None if o is None else o.model_dump(mode="json")
+
+
+def oracle_from_row(d: Mapping[str, Any] | None) -> OracleSummary | None:
+    """The oracle struct back to its record; None for rows without one (older datasets too)."""
+    if d is None:
+        return None
+    d = _plain(dict(d))
+    return OracleSummary.model_validate({k: v for k, v in d.items() if v is not None})
+
+
+def oracle_columns(o: OracleSummary | None) -> Row:
+    """The problems table's flat oracle measures (null without an oracle)."""
+    m = o.measures if o is not None else None
+    return {
+        "differential_inputs": m.inputs_kept if m is not None else None,
+        "mutants_killed_by_hardening": m.mutants_killed_by_hardening if m is not None else None,
+        "probably_equivalent_mutants": m.probably_equivalent if m is not None else None,
+        "attempt_false_passes": len(o.verdict_changed) if o is not None and m is not None else None,
+    }
+
+
 def usage_row(usage: Mapping[str, TokenUsage]) -> list[Row]:
     return [
         {"role": role, "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens}
@@ -357,6 +382,8 @@ def problem_row(
         "strong_scores": list(rec.strong_scores),
         "gate": gate_row(rec.gate),
         "validity": validity_row(rec.validity),
+        "oracle": oracle_row(rec.oracle),
+        **oracle_columns(rec.oracle),
         "flags": flag_codes(flags),
         "flag_details": [f.model_dump(mode="json") for f in flags],
         "run_id": rec.run_id,
@@ -391,6 +418,7 @@ def problem_record_from_row(row: Mapping[str, Any]) -> ProblemRecord:
         gate=gate,
         validity=validity,
         rounds_used=int(row["rounds_used"]),
+        oracle=oracle_from_row(row.get("oracle")),
         created_at=row["created_at"],
         provenance=provenance_from_row(row["provenance"]),
     )
@@ -423,6 +451,8 @@ def round_row(rec: RoundRecord, challenger_messages: Sequence[Row] | None = None
         "weak_scores": list(rec.weak_scores),
         "strong_scores": list(rec.strong_scores),
         "review": rec.review,
+        "oracle": oracle_row(rec.oracle),
+        "sandbox": [t.model_dump() for t in rec.sandbox],
         "usage": usage_row(rec.usage),
         "unstored_usage": usage_row(rec.unstored_usage),
         "call_ids": list(rec.call_ids),
@@ -456,6 +486,8 @@ def round_record_from_row(row: Mapping[str, Any]) -> RoundRecord:
         weak_scores=_scores(row.get("weak_scores")),
         strong_scores=_scores(row.get("strong_scores")),
         review=row.get("review"),
+        oracle=oracle_from_row(row.get("oracle")),
+        sandbox=tuple(PhaseTime.model_validate(t) for t in _seq(row.get("sandbox"))),
         usage=usage_from_row(row.get("usage")),
         unstored_usage=usage_from_row(row.get("unstored_usage")),
         started_at=row["started_at"],

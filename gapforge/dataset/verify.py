@@ -1,6 +1,7 @@
 """Re-execute a run's accepted problems and check that the recorded results still hold.
 
-For every accepted problem: the reference solution must still pass every test; each recorded
+For every accepted problem: the reference solution must still pass every test of its final hidden
+tests (the challenger's and, for a problem with a test oracle, the differential suite); each recorded
 solver solution is run again and its verdict (overall status and per-test statuses) compared
 with the recorded one; the gate is recomputed from the fresh results of the first attempts
 (repair turns never count for the gate) and its decision compared with the recorded one. Any
@@ -25,8 +26,8 @@ from pydantic import BaseModel, ConfigDict
 from gapforge.dataset.records import AttemptRecord, ProblemRecord
 from gapforge.dataset.tables import attempt_record_from_row, is_run_dir, load_run, problem_record_from_row
 from gapforge.errors import ConfigError, RunStoreError, SandboxError
-from gapforge.models import Attempt
-from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, open_sandbox
+from gapforge.models import Attempt, HiddenSuite
+from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, combine_results, open_sandbox
 from gapforge.verifiers.budgets import judging_limits
 from gapforge.verifiers.gates import Gate, RolloutScore, make_gate
 
@@ -103,6 +104,27 @@ class VerifyReport(BaseModel):
 def _verdict_text(result: ExecutionResult) -> str:
     failing = [f"{t.name}={t.status.value}" for t in result.tests if t.status is not Status.PASSED]
     return result.status.value + (f" ({', '.join(failing)})" if failing else "")
+
+
+async def _judged(
+    sandbox: Sandbox, suites: Sequence[HiddenSuite], code: str, limits: Limits, *, own_limits: bool = True
+) -> ExecutionResult | None:
+    """``code`` on every hidden suite (each its own execution), one combined verdict; None when
+    the sandbox could not measure one of them. ``own_limits``: a suite with its own CPU limit
+    gets it (solver code, as in generation)."""
+    results = await asyncio.gather(
+        *(
+            _run(
+                sandbox,
+                s.program(code),
+                limits.with_cpu(s.cpu_limit_s) if own_limits and s.cpu_limit_s else limits,
+            )
+            for s in suites
+        )
+    )
+    if any(r is None for r in results):
+        return None
+    return combine_results([(s.name, r) for s, r in zip(suites, results, strict=True) if r is not None])
 
 
 async def _run(sandbox: Sandbox, program: Program, limits: Limits) -> ExecutionResult | None:
@@ -205,9 +227,10 @@ async def _check(
 
     solver_limits = judging_limits(base, rec.validity.reference_cpu_s, rec.validity.cpu_limit_s)
     rerun = [a for a in attempts if a.measured and a.code is not None]
+    suites = rec.hidden_suites  # the final hidden tests: the challenger's and the oracle's
     ref_result, *fresh = await asyncio.gather(
-        _run(sandbox, p.program(p.reference_solution), base),
-        *(_run(sandbox, p.program(a.code or ""), solver_limits) for a in rerun),
+        _judged(sandbox, suites, p.reference_solution, base, own_limits=False),
+        *(_judged(sandbox, suites, a.code or "", solver_limits) for a in rerun),
     )
     if ref_result is not None and not ref_result.passed:
         drift(

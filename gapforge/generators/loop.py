@@ -1,8 +1,10 @@
 """The Agentic Self-Instruct loop for code, one seed at a time (many seeds concurrently).
 
 For each round: the challenger drafts a problem; static checks; validity in the sandbox
-(reference passes repeatedly and identically, trivial solutions fail, tests kill mutants); the
-weak solver ``roles.weak.samples`` times — and only when the weak gate passes, the strong solver
+(reference passes repeatedly and identically, trivial solutions fail, tests kill mutants); for a
+problem with an input generator, the test oracle (a differential suite joins the challenger's
+tests as the final hidden tests everything after is judged on, and no known-wrong program may
+pass them at the end); the weak solver ``roles.weak.samples`` times — and only when the weak gate passes, the strong solver
 ``roles.strong.samples`` times; the gate decides from the raw execution records; a reviewer may
 call the statement ambiguous; failing attempts of an accepted problem get repair turns. A
 rejected round becomes grouped, cumulative feedback and the challenger must write an entirely
@@ -34,6 +36,8 @@ from gapforge.dataset.records import (
     CallRecord,
     GateSummary,
     MessageRef,
+    OracleSummary,
+    PhaseTime,
     ProblemRecord,
     Provenance,
     RoundRecord,
@@ -57,16 +61,28 @@ from gapforge.extract import parse_review
 from gapforge.generators.challenger import Rejection, challenger_messages, draft_problem
 from gapforge.generators.solver import SANDBOX_RETRIES, Draft, draft, judge, repair_chain
 from gapforge.llm import ChatModel, Completion, complete_json
-from gapforge.models import Attempt, Message, Problem, TokenUsage, Verdict
+from gapforge.models import Attempt, HiddenSuite, Message, Problem, TokenUsage, Verdict, final_suites
 from gapforge.prompts import load as load_prompt
 from gapforge.prompts import prompt_hashes, solver_messages, text_id
 from gapforge.prompts.feedback import analyst_detail
 from gapforge.sandbox import Limits, Sandbox, Status, priority
+from gapforge.sandbox.combine import first_part_passed
 from gapforge.sandbox.engine import EngineWatch, find_engine
-from gapforge.sandbox.metered import MeteredSandbox, metered_phase
+from gapforge.sandbox.metered import MeteredSandbox, Tally, metered_phase, metered_scope
 from gapforge.verifiers import check_static, check_validity
 from gapforge.verifiers.budgets import rollout_limits
 from gapforge.verifiers.gates import Gate, GateDecision, GateOutcome, RolloutScore
+from gapforge.verifiers.mutation import MutationReport
+from gapforge.verifiers.oracle import (
+    KnownWrong,
+    build_differential_suite,
+    false_passes,
+    harden,
+    killed_mutants,
+    oracle_measures,
+    surviving_mutants,
+    trim_suite,
+)
 
 RAW_CAP = 20_000
 # Passes over the seeds an engine loss interrupted, each in a new epoch, before they are left to
@@ -229,17 +245,27 @@ class _RoundState:
     rollout_limits: Limits | None = None  # _fix_rollout_limits: one reference run
     solver_prompt: list[Message] = field(default_factory=list)  # _fix_rollout_limits: states them
     validity: ValiditySummary | None = None  # _validity
+    mutation: MutationReport | None = None  # _validity: which mutants the tests killed
+    oracle: OracleSummary | None = None  # _oracle (problems with an input generator only)
     weak: list[Attempt] = field(default_factory=list)  # _weak_rollouts
     strong: list[Attempt] = field(default_factory=list)  # _strong_rollouts
     decision: GateDecision | None = None  # _weak_gate when it ends the round, else _decide
     review: str | None = None  # _review
     repairs: list[Attempt] = field(default_factory=list)  # _repair
+    hardened_wrong: tuple[str, ...] = ()  # _oracle: mutants the hardening killed with a wrong answer
+    sandbox_time: dict[str, Tally] = field(default_factory=dict)  # every phase, by phase
 
     @property
     def problem(self) -> Problem:
         if self.draft is None:
             raise AssertionError("a phase after the draft ran without a draft")
         return self.draft
+
+    @property
+    def extra_suites(self) -> tuple[HiddenSuite, ...]:
+        """The oracle's suites: with the challenger's tests, the final hidden tests (the rollouts,
+        the gate and the repairs are judged on them)."""
+        return self.oracle.suites if self.oracle is not None else ()
 
     @property
     def limits(self) -> Limits:
@@ -285,6 +311,17 @@ def _summary(decision: GateDecision) -> GateSummary:
     )
 
 
+def _timed_out(a: Attempt) -> bool:
+    return a.result is not None and a.result.status in (Status.TIMEOUT, Status.MEMORY_EXCEEDED)
+
+
+def _phase_times(tallies: dict[str, Tally]) -> tuple[PhaseTime, ...]:
+    return tuple(
+        PhaseTime(phase=k, runs=t.runs, cpu_s=round(t.cpu_s, 4), wall_s=round(t.wall_s, 4))
+        for k, t in sorted(tallies.items())
+    )
+
+
 def _scores(attempts: list[Attempt]) -> tuple[float | None, ...]:
     return tuple(a.score for a in attempts)
 
@@ -296,6 +333,11 @@ def _rollouts(attempts: list[Attempt]) -> list[RolloutScore]:
 def _rate(scores: tuple[float | None, ...]) -> float:
     measured = [s for s in scores if s is not None]
     return sum(measured) / len(measured) if measured else 0.0
+
+
+def _label(a: Attempt) -> str:
+    """An attempt's name in oracle reports: ``<role>/<sample>/<turn>``."""
+    return f"{a.role}/{a.sample}/{a.turn}"
 
 
 def _fmt_scores(scores: tuple[float | None, ...]) -> str:
@@ -486,6 +528,10 @@ class Generator:
         soon as the weak rollouts in settle the weak gate. Neither changes what is decided.
         """
         st = self._open_round(seed, round_no, rejections)
+        with metered_scope() as st.sandbox_time:
+            return await self._phases(st)
+
+    async def _phases(self, st: _RoundState) -> RoundOutcome:
         if (stop := await self._draft(st)) is not None:
             return self._end(st, stop)
         if (stop := self._static_checks(st)) is not None:
@@ -496,6 +542,8 @@ class Generator:
         weak_drafts = self._ask_weak(st) if self.cfg.loop.speculative_weak else []
         try:
             stop = await self._validity(st)
+            if stop is None:
+                stop = await self._oracle(st)
         except BaseException:
             await _cancel(weak_drafts)
             raise
@@ -516,6 +564,8 @@ class Generator:
         if (stop := self._gate_rejection(st)) is not None:
             return self._end(st, stop)
         await self._repair(st)
+        if (stop := await self._known_wrong(st)) is not None:
+            return self._end(st, stop)
         return self._accept(st)
 
     def _open_round(self, seed: Seed, round_no: int, rejections: list[Rejection]) -> _RoundState:
@@ -583,7 +633,7 @@ class Generator:
                 )  # fmt: skip
         except SandboxError as exc:
             raise SeedAborted(f"sandbox failed during validity checks: {exc}") from exc
-        mutation = validity.mutation
+        mutation = st.mutation = validity.mutation
         st.validity = ValiditySummary(
             valid=validity.valid,
             reason=validity.reason,
@@ -598,6 +648,137 @@ class Generator:
             return _Stop(Verdict.INVALID, validity.reason)
         st.validity = st.validity.model_copy(update={"cpu_limit_s": st.limits.cpu_seconds})
         return None
+
+    async def _oracle(self, st: _RoundState) -> _Stop | None:
+        """The test oracle (a problem with an input generator, ``[oracle]`` enabled): the problem
+        and validity's surviving mutants -> ``st.oracle``: the differential suite (drawn inputs
+        answered by the reference), the hardening it gives, and so the final hidden tests. A
+        problem the build finds defective (a failing generator, inputs its own validator rejects,
+        valid inputs the reference cannot answer) is invalid. A sandbox failure aborts the seed."""
+        problem = st.problem
+        if not (self.cfg.oracle.enabled and problem.input_generator):
+            return None
+        loop = self.cfg.loop
+        try:
+            with metered_phase("oracle.build"):
+                suite = await build_differential_suite(
+                    self.sandbox, problem, self.cfg.oracle.oracle_config(), self.limits
+                )
+                defects = suite.defects()
+                if defects:
+                    st.oracle = OracleSummary(defects=defects, sandbox_cpu_s=suite.sandbox_cpu_s)
+                    return _Stop(
+                        Verdict.INVALID, "the test oracle found the problem defective: " + "; ".join(defects)
+                    )
+                survivors = (
+                    surviving_mutants(problem, st.mutation, max_mutants=loop.max_mutants, seed=self.cfg.seed)
+                    if st.mutation is not None
+                    else ()
+                )
+                with metered_phase("oracle.harden"):
+                    hardening = await harden(self.sandbox, problem, suite, survivors)
+                    # every rollout and repair is judged on the suite: keep its cost bounded
+                    suite = trim_suite(
+                        problem, suite, [c.name for c in hardening.cases], self.cfg.oracle.oracle_config()
+                    )
+        except SandboxError as exc:
+            raise SeedAborted(f"sandbox failed building the differential suite: {exc}") from exc
+        suites: tuple[HiddenSuite, ...] = ()
+        if suite.suite is not None:
+            # A function suite runs every case in one session: its budget follows the reference's
+            # time on all of them. Stdio cases are each judged under the problem's per-case limit.
+            cpu: float | None = None
+            if suite.suite.kind == "function":
+                scaled = rollout_limits(
+                    self.limits, suite.reference_cpu_s, floor=self.cfg.sandbox.rollout_cpu_floor_s
+                )
+                cpu = max(st.limits.cpu_seconds, scaled.cpu_seconds)
+            suites = (suite.suite.model_copy(update={"cpu_limit_s": cpu}),)
+        st.hardened_wrong = tuple(m.description for m in hardening.killed if m.status is not Status.TIMEOUT)
+        st.oracle = OracleSummary(
+            suites=suites,
+            measures=oracle_measures(suite, hardening),
+            hardening_cases=tuple(c.name for c in hardening.cases),
+            killed_by_hardening=tuple(m.description for m in hardening.killed),
+            probably_equivalent=tuple(m.description for m in hardening.probably_equivalent),
+            sandbox_cpu_s=suite.sandbox_cpu_s,
+        )
+        return None
+
+    async def _known_wrong(self, st: _RoundState) -> _Stop | None:
+        """The acceptance rule of the oracle (when it ran): none of the problem's known-wrong
+        programs may pass its final hidden tests under the rollouts' budget. They are the failing
+        attempts (judged on the final tests in this round), the mutants the challenger's tests
+        killed with a wrong answer and the mutants the hardening killed (on the differential
+        suite); a mutant killed only by running out of the tighter mutant budget may be a correct,
+        slower program and is not one. Their recorded failures establish the rule; up to
+        ``oracle.known_wrong_rechecks`` distinct programs (hardening's kills first, then failing
+        attempts that did not time out, then the other mutants) are run on the final tests again,
+        so a verdict that does not reproduce is caught. Also records which attempts' verdicts the
+        oracle's suites changed (passed the challenger's tests, fail the final ones)."""
+        if st.oracle is None:
+            return None
+        attempts = [*st.weak, *st.strong, *st.repairs]
+        later = [s.name for s in st.extra_suites]
+        changed = tuple(
+            _label(a) for a in attempts
+            if a.measured and a.result is not None and not a.result.passed
+            and first_part_passed(a.result, later)
+        )  # fmt: skip
+        loop = self.cfg.loop
+        hardened = set(st.hardened_wrong)
+        by_hardening = [
+            KnownWrong(label=f"mutant: {m.description}", source=m.source)
+            for m in surviving_mutants(st.problem, st.mutation, max_mutants=loop.max_mutants, seed=self.cfg.seed)
+            if m.description in hardened
+        ] if st.mutation is not None else []  # fmt: skip
+        failing = [a for a in attempts if a.score == 0.0 and a.code]
+        cheap = [KnownWrong(label=_label(a), source=a.code or "") for a in failing if not _timed_out(a)]
+        slow = [KnownWrong(label=_label(a), source=a.code or "") for a in failing if _timed_out(a)]
+        by_tests: list[KnownWrong] = []
+        if st.mutation is not None:
+            wrong_answers = tuple(r for r in st.mutation.killed if r.status is not Status.TIMEOUT)
+            report_ = st.mutation.model_copy(update={"killed": wrong_answers})
+            killed = killed_mutants(st.problem, report_, max_mutants=loop.max_mutants, seed=self.cfg.seed)
+            by_tests = [KnownWrong(label=f"mutant: {m.description}", source=m.source) for m in killed]
+        known = [*by_hardening, *cheap, *by_tests, *slow]
+        sources = list(dict.fromkeys(w.source for w in known))[: self.cfg.oracle.known_wrong_rechecks]
+        recheck = [w for w in known if w.source in set(sources)]
+        passing: tuple[str, ...] = ()
+        if sources:
+            try:
+                with metered_phase("oracle.known_wrong"):
+                    report = await false_passes(
+                        self.sandbox,
+                        final_suites(st.problem, st.extra_suites),
+                        [KnownWrong(label=src, source=src) for src in sources],
+                        st.limits,
+                    )
+            except SandboxError as exc:
+                raise SeedAborted(f"sandbox failed checking known-wrong programs: {exc}") from exc
+            again = set(report.passing)  # the sources whose verdict did not reproduce
+            passing = tuple(w.label for w in recheck if w.source in again)
+        measures = st.oracle.measures
+        st.oracle = st.oracle.model_copy(
+            update={
+                "verdict_changed": changed,
+                "false_passes": passing,
+                "measures": measures.model_copy(
+                    update={"false_passes": len(passing), "known_wrong_checked": len(known)}
+                )
+                if measures is not None
+                else None,
+            }
+        )
+        if not passing:
+            return None
+        shown = ", ".join(passing[:5])
+        more = f" and {len(passing) - 5} more" if len(passing) > 5 else ""
+        return _Stop(
+            Verdict.INVALID,
+            f"{len(passing)} known-wrong programs pass the final hidden tests: {shown}{more}; "
+            "the tests must tell every wrong program apart from the reference",
+        )
 
     def _ask_weak(self, st: _RoundState) -> list[asyncio.Task[Draft]]:
         """Starts the weak solver's ``samples`` drafts (model calls only; nothing runs yet)."""
@@ -662,7 +843,7 @@ class Generator:
         # validity checks queue dozens at once. The rollouts go first.
         d = await task
         with priority(1), metered_phase("rollouts"):
-            return await judge(d, self.sandbox, st.limits)
+            return await judge(d, self.sandbox, st.limits, st.extra_suites)
 
     def _decide(self, st: _RoundState) -> None:
         """Decide: the raw weak and strong rollouts -> ``st.decision``, the gate's (never a model's)."""
@@ -698,7 +879,7 @@ class Generator:
         that many repair turns with execution feedback -> ``st.repairs``."""
         with metered_phase("repair"):
             st.repairs = await self._repairs(
-                st.problem, [*st.weak, *st.strong], st.limits, st.weak_model, st.strong_model
+                st.problem, [*st.weak, *st.strong], st.limits, st.weak_model, st.strong_model, st.extra_suites
             )
 
     def _accept(self, st: _RoundState) -> RoundOutcome:
@@ -710,7 +891,7 @@ class Generator:
             round=st.round_no, problem_id=st.problem.id, problem=st.problem,
             weak_pass_rate=_rate(weak_scores), strong_pass_rate=_rate(strong_scores),
             weak_scores=weak_scores, strong_scores=strong_scores, gate=_summary(decision),
-            validity=st.validity, rounds_used=st.round_no, provenance=self.provenance,
+            validity=st.validity, rounds_used=st.round_no, oracle=st.oracle, provenance=self.provenance,
         )  # fmt: skip
         return self._end(st, _Stop(Verdict.ACCEPTED, decision.reason), problem)
 
@@ -726,6 +907,7 @@ class Generator:
             problem_id=st.draft.id if st.draft is not None else None, static_problems=stop.static_problems,
             validity=st.validity, gate=_summary(st.decision) if st.decision is not None else None,
             weak_scores=_scores(st.weak), strong_scores=_scores(st.strong), review=st.review,
+            oracle=st.oracle, sandbox=_phase_times(st.sandbox_time),
         )  # fmt: skip
         return RoundOutcome(record, [*st.weak, *st.strong, *st.repairs], problem)
 
@@ -750,6 +932,7 @@ class Generator:
         limits: Limits,
         weak_model: ChatModel,
         strong_model: ChatModel,
+        suites: Sequence[HiddenSuite] = (),
     ) -> list[Attempt]:
         turns = self.cfg.loop.repair_turns
         if turns <= 0:
@@ -759,7 +942,9 @@ class Generator:
             if a.measured and a.score == 0.0:
                 model = weak_model if a.role == "weak" else strong_model
                 jobs.append(
-                    repair_chain(model, self.role_model(a.role), problem, a, turns, self.sandbox, limits)
+                    repair_chain(
+                        model, self.role_model(a.role), problem, a, turns, self.sandbox, limits, suites
+                    )
                 )
         chains = await asyncio.gather(*jobs)
         return [a for chain in chains for a in chain]

@@ -4,24 +4,41 @@ error classes (:mod:`gapforge.prompts.feedback`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gapforge.errors import ModelError, SandboxError
 from gapforge.extract import extract_code
 from gapforge.llm import ChatModel
-from gapforge.models import Attempt, Message, Problem, TokenUsage
+from gapforge.models import Attempt, HiddenSuite, Message, Problem, TokenUsage, final_suites
 from gapforge.prompts import repair_message, solver_messages
 from gapforge.prompts.feedback import example_program, solver_feedback
-from gapforge.sandbox import ExecutionResult, Limits, Sandbox, Status
+from gapforge.sandbox import ExecutionResult, Limits, Program, Sandbox, Status, combine_results
+from gapforge.sandbox.metered import ORACLE_SUITES, current_phase, is_oracle_work, metered_phase
 
 SANDBOX_RETRIES = 2
 
 
-async def execute(sandbox: Sandbox, problem: Problem, code: str, limits: Limits) -> ExecutionResult:
-    """Run code against the hidden tests; a sandbox_error is retried, then raised (never scored)."""
+async def execute(
+    sandbox: Sandbox, problem: Problem, code: str, limits: Limits, suites: Sequence[HiddenSuite] = ()
+) -> ExecutionResult:
+    """Run code against the hidden tests: the challenger's, then each of ``suites`` (the oracle's
+    extra suites, each its own execution under its own CPU limit), combined into one verdict. A
+    sandbox_error is retried, then raised (never scored)."""
+    parts = []
+    phase = current_phase()
+    for i, suite in enumerate(final_suites(problem, suites)):
+        lim = limits.with_cpu(suite.cpu_limit_s) if suite.cpu_limit_s else limits
+        # The challenger's suite is the phase's own work; the oracle's suites are what it adds.
+        with metered_phase(phase if i == 0 or is_oracle_work(phase) else phase + ORACLE_SUITES):
+            parts.append((suite.name, await _execute_one(sandbox, suite.program(code), lim)))
+    return combine_results(parts)
+
+
+async def _execute_one(sandbox: Sandbox, program: Program, limits: Limits) -> ExecutionResult:
     last: ExecutionResult | None = None
     for _ in range(SANDBOX_RETRIES + 1):
-        last = await sandbox.run(problem.program(code), limits)
+        last = await sandbox.run(program, limits)
         if not last.status.is_infrastructure:
             return last
     assert last is not None
@@ -76,8 +93,8 @@ async def draft(
     )  # fmt: skip
 
 
-async def judge(d: Draft, sandbox: Sandbox, limits: Limits) -> Attempt:
-    """Execute a draft against the hidden tests: the scored attempt."""
+async def judge(d: Draft, sandbox: Sandbox, limits: Limits, suites: Sequence[HiddenSuite] = ()) -> Attempt:
+    """Execute a draft against the hidden tests (the challenger's and ``suites``): the scored attempt."""
     common = {
         "problem_id": d.problem.id, "role": d.role, "model": d.model, "sample": d.sample, "turn": d.turn,
         "completion": d.completion, "code": d.code, "usage": d.usage, "messages": d.messages,
@@ -88,7 +105,7 @@ async def judge(d: Draft, sandbox: Sandbox, limits: Limits) -> Attempt:
     if d.code is None:
         return Attempt(**common, result=_no_code(d.completion))
     try:
-        result = await execute(sandbox, d.problem, d.code, limits)
+        result = await execute(sandbox, d.problem, d.code, limits, suites)
     except SandboxError as exc:
         return Attempt(**common, infra_error=f"sandbox: {exc}")
     return Attempt(**common, result=result)
@@ -105,9 +122,10 @@ async def _attempt(
     turn: int,
     sandbox: Sandbox,
     limits: Limits,
+    suites: Sequence[HiddenSuite] = (),
 ) -> Attempt:
     d = await draft(model, model_name, role, problem, messages, sample=sample, turn=turn)
-    return await judge(d, sandbox, limits)
+    return await judge(d, sandbox, limits, suites)
 
 
 async def repair_chain(
@@ -118,8 +136,10 @@ async def repair_chain(
     turns: int,
     sandbox: Sandbox,
     limits: Limits,
+    suites: Sequence[HiddenSuite] = (),
 ) -> list[Attempt]:
-    """Up to ``turns`` repair turns after a failing attempt; stops at the first pass.
+    """Up to ``turns`` repair turns after a failing attempt; stops at the first pass. Each turn is
+    judged like the rollouts: the challenger's tests and ``suites``.
 
     Each turn sees the conversation so far and the feedback on its last answer: the public
     examples run in full, the hidden tests as counts and error classes only."""
@@ -138,7 +158,7 @@ async def repair_chain(
         ]
         current = await _attempt(
             model, model_name, first.role, problem, messages,
-            sample=first.sample, turn=turn, sandbox=sandbox, limits=limits,
+            sample=first.sample, turn=turn, sandbox=sandbox, limits=limits, suites=suites,
         )  # fmt: skip
         chain.append(current)
     return chain

@@ -22,6 +22,7 @@ from gapforge.sandbox.base import (
     TestRecord,
     priority,
 )
+from gapforge.sandbox.combine import combine_results
 from gapforge.sandbox.determinism import RepeatReport, repeat_run
 
 BackendName = Literal["pool", "docker", "local"]
@@ -67,6 +68,7 @@ __all__ = [
     "ScriptResult",
     "Status",
     "TestRecord",
+    "combine_results",
     "open_sandbox",
     "priority",
     "repeat_run",

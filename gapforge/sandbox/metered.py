@@ -26,6 +26,9 @@ from typing import Self
 from gapforge.sandbox.base import ExecutionResult, Limits, Program, Sandbox
 
 _PHASE: contextvars.ContextVar[str] = contextvars.ContextVar("gapforge_metered_phase", default="other")
+_SCOPE: contextvars.ContextVar[dict[str, Tally] | None] = contextvars.ContextVar(
+    "gapforge_metered_scope", default=None
+)
 
 
 @contextlib.contextmanager
@@ -36,6 +39,34 @@ def metered_phase(name: str) -> Iterator[None]:
         yield
     finally:
         _PHASE.reset(token)
+
+
+def current_phase() -> str:
+    """The phase executions started here are tallied under."""
+    return _PHASE.get()
+
+
+#: Phase-name suffix of the executions that judge a program on the oracle's extra suites (the
+#: rollouts' ``rollouts/oracle_suites``): work the test oracle adds to the phase it is part of.
+ORACLE_SUITES = "/oracle_suites"
+
+
+def is_oracle_work(phase: str) -> bool:
+    """The oracle's own phases (``oracle.build``, ``oracle.harden``, ``oracle.known_wrong``), or
+    another phase's runs of the oracle's suites."""
+    return phase == "oracle" or phase.startswith("oracle.") or phase.endswith(ORACLE_SUITES)
+
+
+@contextlib.contextmanager
+def metered_scope() -> Iterator[dict[str, Tally]]:
+    """Also tallies, by phase, the executions started inside this block (and in tasks it starts)
+    into the dict it yields: one round's sandbox time, say, while many rounds share one wrapper."""
+    tallies: dict[str, Tally] = {}
+    token = _SCOPE.set(tallies)
+    try:
+        yield tallies
+    finally:
+        _SCOPE.reset(token)
 
 
 @dataclass
@@ -107,6 +138,7 @@ class MeteredSandbox:
         if self.on_start is not None:
             self.on_start()
         phase = _PHASE.get()
+        scope = _SCOPE.get()
         result: ExecutionResult | None = None
         t0 = time.monotonic()
         try:
@@ -118,3 +150,5 @@ class MeteredSandbox:
             self.total.add(waited, result)
             self.by_phase.setdefault(phase, Tally()).add(waited, result)
             self.by_status.setdefault(status, Tally()).add(waited, result)
+            if scope is not None:
+                scope.setdefault(phase, Tally()).add(waited, result)

@@ -2,7 +2,8 @@
 variant, written so that the whole gapforge loop can run offline against the demo model server.
 
 Every variant carries what a challenger would write (statement, signature or I/O contract,
-examples, a reference solution and hidden tests) plus realistic wrong solutions labelled
+examples, a reference solution and hidden tests, an input generator and an input validator for
+the test oracle) plus realistic wrong solutions labelled
 ``off_by_one`` / ``missed_edge_case`` / ``too_slow`` that the scripted solvers hand out when they
 "fail". ``tests/test_demo_bank.py`` runs all of it through the real sandbox: every reference passes,
 every bug fails (or times out, for ``too_slow``).
@@ -33,6 +34,7 @@ from gapforge.demo.bank import (
     graphs,
     intervals,
     number_theory,
+    oracles,
     parsing,
     search,
     simulation,
@@ -43,19 +45,23 @@ from gapforge.demo.bank import (
 from gapforge.demo.bank.flaws import FLAW_KINDS, FlawedDraft, FlawKind, flawed_draft
 from gapforge.demo.bank.schema import BUG_LABELS, Bug, BugLabel, Family, Variant, problem_json, to_problem
 
-FAMILIES: tuple[Family, ...] = (
-    *arrays.FAMILIES,
-    *windows.FAMILIES,
-    *search.FAMILIES,
-    *strings.FAMILIES,
-    *parsing.FAMILIES,
-    *number_theory.FAMILIES,
-    *encodings.FAMILIES,
-    *structures.FAMILIES,
-    *graphs.FAMILIES,
-    *dp.FAMILIES,
-    *intervals.FAMILIES,
-    *simulation.FAMILIES,
+# every variant carries its test oracle (input generator, validator; see bank/oracles.py)
+FAMILIES: tuple[Family, ...] = tuple(
+    oracles.attach(f)
+    for f in (
+        *arrays.FAMILIES,
+        *windows.FAMILIES,
+        *search.FAMILIES,
+        *strings.FAMILIES,
+        *parsing.FAMILIES,
+        *number_theory.FAMILIES,
+        *encodings.FAMILIES,
+        *structures.FAMILIES,
+        *graphs.FAMILIES,
+        *dp.FAMILIES,
+        *intervals.FAMILIES,
+        *simulation.FAMILIES,
+    )
 )
 
 # The default seed topics, each with the families it opens with (every family belongs to exactly

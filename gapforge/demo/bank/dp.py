@@ -427,7 +427,7 @@ KNAPSACK = family(
         "Knapsack With A Huge Capacity",
         "hard",
         contract="""
-        Input: a line "N W" (1 <= N <= 100, 1 <= W <= 10**9), then N lines "weight value" with
+        Input: a line "N W" (1 <= N <= 100, 1 <= W <= 2 * 10**9), then N lines "weight value" with
         1 <= weight <= 10**9 and 1 <= value <= 100. Output: the largest total value of a subset of
         items with total weight at most W.
         """,

@@ -43,6 +43,10 @@ class Variant:
     expert: bool = False  # the strong solver usually fails too
     ambiguity: str | None = None  # why the statement is ambiguous (the reviewer says so)
     family: str = ""  # set by :func:`family`
+    # test-oracle sources (see gapforge.demo.bank.oracles), attached when the bank is assembled
+    input_generator: str | None = None
+    input_validator: str | None = None
+    checker: str | None = None
 
     @property
     def ambiguous(self) -> bool:
@@ -178,6 +182,9 @@ def to_problem(variant: Variant) -> Problem:
         examples=variant.examples,
         tags=variant.tags,
         difficulty=variant.difficulty,
+        input_generator=variant.input_generator,
+        input_validator=variant.input_validator,
+        checker=variant.checker,
     )
 
 

@@ -6,8 +6,10 @@ API::
     build_differential_suite(sandbox, problem, config=OracleConfig(), limits=None) -> DifferentialSuite
     harden(sandbox, problem, suite, survivors, limits=None)                        -> HardeningReport
     surviving_mutants(problem, report, *, max_mutants=30, seed=0)                   -> tuple[Mutant, ...]
+    killed_mutants(problem, report, *, max_mutants=30, seed=0)                      -> tuple[Mutant, ...]
     false_passes(sandbox, suites, wrong, limits=None)                               -> FalsePassReport
     oracle_measures(suite, hardening=None, false_pass=None)                         -> OracleMeasures
+    trim_suite(problem, built, keep, config)                                        -> DifferentialSuite
     render_suite(problem, cases, tol, cpu_per_input_s=1.0, *, name="differential") -> HiddenSuite | None
     HiddenSuite.of(problem)  the problem's own hidden tests as a suite; .program(solution) runs one
     DifferentialSuite.defects()  what the build found wrong with the problem (generator, validator,
@@ -25,7 +27,7 @@ the host reads back text and parses it with ``ast.literal_eval`` / ``json.loads`
 
 from __future__ import annotations
 
-from gapforge.verifiers.oracle.hardening import false_passes, harden, surviving_mutants
+from gapforge.verifiers.oracle.hardening import false_passes, harden, killed_mutants, surviving_mutants
 from gapforge.verifiers.oracle.models import (
     DifferentialSuite,
     FalsePassReport,
@@ -40,7 +42,7 @@ from gapforge.verifiers.oracle.models import (
     Origin,
     oracle_measures,
 )
-from gapforge.verifiers.oracle.suite import build_differential_suite, render_suite
+from gapforge.verifiers.oracle.suite import build_differential_suite, render_suite, trim_suite
 
 __all__ = [
     "DifferentialSuite",
@@ -57,7 +59,9 @@ __all__ = [
     "build_differential_suite",
     "false_passes",
     "harden",
+    "killed_mutants",
     "oracle_measures",
     "render_suite",
     "surviving_mutants",
+    "trim_suite",
 ]

@@ -10,7 +10,7 @@ from gapforge.errors import ConfigError
 from gapforge.models import Problem
 from gapforge.sandbox.base import Limits, Sandbox, Status
 from gapforge.verifiers.budgets import mutant_limits
-from gapforge.verifiers.mutation import Mutant, MutationReport, generate_mutants
+from gapforge.verifiers.mutation import Mutant, MutantRecord, MutationReport, generate_mutants
 from gapforge.verifiers.oracle.models import (
     DifferentialSuite,
     FalsePassReport,
@@ -27,7 +27,22 @@ def surviving_mutants(
 ) -> tuple[Mutant, ...]:
     """The mutants behind ``report``'s survivors (and equivalence suspects), rebuilt with the
     parameters :func:`~gapforge.verifiers.mutation.mutation_score` used."""
-    wanted = {(r.description, r.diff) for r in (*report.survived, *report.equivalent_suspects)}
+    return _rebuilt(problem, (*report.survived, *report.equivalent_suspects), max_mutants, seed)
+
+
+def killed_mutants(
+    problem: Problem, report: MutationReport, *, max_mutants: int = 30, seed: int = 0
+) -> tuple[Mutant, ...]:
+    """The mutants ``report`` says the tests killed (known-wrong programs), rebuilt likewise."""
+    return _rebuilt(problem, report.killed, max_mutants, seed)
+
+
+def _rebuilt(
+    problem: Problem, records: Sequence[MutantRecord], max_mutants: int, seed: int
+) -> tuple[Mutant, ...]:
+    wanted = {(r.description, r.diff) for r in records}
+    if not wanted:
+        return ()
     mutants = generate_mutants(
         problem.reference_solution,
         max_mutants=max_mutants,
@@ -89,13 +104,17 @@ async def false_passes(
 ) -> FalsePassReport:
     """Which known-wrong programs pass every suite (a problem with any must not be accepted).
     A program is judged suite by suite and stops at the first it fails; ``limits`` should be the
-    budget solvers are judged under (default: the sandbox's)."""
+    budget solvers are judged under (default: the sandbox's), and a suite with its own
+    ``cpu_limit_s`` gets that CPU limit, as solvers do."""
     if not suites:
         raise ConfigError("the false-pass check needs at least one hidden suite")
 
     async def passes_all(w: KnownWrong) -> bool:
         for s in suites:
-            r = await sandbox.run(s.program(w.source), limits)
+            lim = limits
+            if s.cpu_limit_s:
+                lim = (limits or Limits()).with_cpu(s.cpu_limit_s)
+            r = await sandbox.run(s.program(w.source), lim)
             raise_if_infra(r, f"a known-wrong program ({w.label})")
             if not r.passed:
                 return False

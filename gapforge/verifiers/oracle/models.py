@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gapforge.models import Problem
-from gapforge.sandbox.base import Kind, Program, Status
+from gapforge.models import HiddenSuite as HiddenSuite  # defined with Problem; re-exported
+from gapforge.sandbox.base import Status
 
 Origin = Literal["generated", "boundary", "mutation"]
 
@@ -28,6 +28,13 @@ class OracleConfig(BaseModel):
     repeats: int = Field(default=2, ge=1, le=5)
     reruns: int = Field(default=3, ge=0, le=20)
     float_tolerance: float | None = Field(default=None, ge=0)  # None: the stdio tests' own, else 1e-6
+    # The suite's size after hardening (see suite.trim_suite): every stdio case is a process of
+    # its own in every judged run, so stdio suites are kept smaller.
+    max_cases: int = Field(default=100, ge=1, le=10_000)
+    max_cases_stdio: int = Field(default=25, ge=1, le=10_000)
+
+    def case_cap(self, kind: str) -> int:
+        return self.max_cases_stdio if kind == "stdio" else self.max_cases
 
 
 class OracleCase(BaseModel):
@@ -52,29 +59,6 @@ class InputNote(BaseModel):
     reason: str
 
 
-class HiddenSuite(BaseModel):
-    """Hidden tests as the sandbox runs them: ``kind`` is the program kind, which is ``function``
-    for a stdio problem judged by a checker (its tests run the program per case)."""
-
-    __test__ = False  # not a pytest class
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    kind: Kind
-    tests: str = Field(min_length=1)
-
-    @classmethod
-    def of(cls, problem: Problem) -> HiddenSuite:
-        return cls(name="challenger", kind=problem.kind, tests=problem.tests)
-
-    def program(self, solution: str) -> Program:
-        return Program(kind=self.kind, solution=solution, tests=self.tests)
-
-    def case_name(self, test_name: str) -> str:
-        """The case a test record is about (function suites name tests ``test_<case>``)."""
-        return test_name.removeprefix("test_") if self.kind == "function" else test_name
-
-
 class DifferentialSuite(BaseModel):
     """The outcome of :func:`build_differential_suite`; ``suite`` is None when no input survived."""
 
@@ -93,6 +77,7 @@ class DifferentialSuite(BaseModel):
     reference_cpu_s: float = 0.0  # one reference call per input, summed (an estimate)
     sandbox_cpu_s: float = 0.0  # everything the build ran in the sandbox
     executions: int = 0
+    trimmed: int = 0  # answered cases left out of the suite to bound its cost (trim_suite)
 
     def defects(self, limit: int = 3) -> tuple[str, ...]:
         """What the build says is wrong with the problem itself, one reason per kind (empty when
@@ -175,6 +160,7 @@ class OracleMeasures(BaseModel):
     generator_errors: int
     test_inputs_rejected: int
     reference_failures: int
+    inputs_trimmed: int = 0
     mutants_killed_by_hardening: int = 0
     probably_equivalent: int = 0
     false_passes: int = 0
@@ -195,6 +181,7 @@ def oracle_measures(
         generator_errors=len(suite.generator_errors),
         test_inputs_rejected=len(suite.test_inputs_rejected),
         reference_failures=len(suite.reference_failures),
+        inputs_trimmed=suite.trimmed,
         mutants_killed_by_hardening=len(hardening.killed) if hardening else 0,
         probably_equivalent=len(hardening.probably_equivalent) if hardening else 0,
         false_passes=len(false_pass.passing) if false_pass else 0,

@@ -336,6 +336,39 @@ def _answer_text(kind: Kind, raw: Any) -> str | None:
     return enc.expr() if enc is not None else None
 
 
+def trim_suite(
+    problem: Problem, built: DifferentialSuite, keep: Sequence[str], config: OracleConfig
+) -> DifferentialSuite:
+    """``built`` cut to ``config.case_cap(problem.kind)`` cases, so judging every rollout on it
+    stays cheap: the cases named in ``keep`` (the hardening's) first, then the others taken in
+    turn from each origin (mutations of the tests' inputs, boundary variants, drawn inputs) in a
+    seeded order; the kept cases keep their names and order. Unchanged when it is small enough."""
+    cap = config.case_cap(problem.kind)
+    if len(built.cases) <= cap:
+        return built
+    chosen = {c.name for c in built.cases if c.name in set(keep)}
+    rng = random.Random(f"oracle-trim:{config.seed}")
+    queues: list[list[OracleCase]] = []
+    for origin in ("mutation", "boundary", "generated"):
+        rest = [c for c in built.cases if c.origin == origin and c.name not in chosen]
+        rng.shuffle(rest)
+        queues.append(rest)
+    while len(chosen) < cap and any(queues):
+        for q in queues:
+            if q and len(chosen) < cap:
+                chosen.add(q.pop().name)
+    cases = tuple(c for c in built.cases if c.name in chosen)
+    return built.model_copy(
+        update={
+            "cases": cases,
+            "suite": render_suite(problem, cases, built.float_tolerance, config.cpu_per_input_s),
+            "trimmed": built.trimmed + len(built.cases) - len(cases),
+            # an estimate: the reference's time on the cases kept
+            "reference_cpu_s": built.reference_cpu_s * len(cases) / len(built.cases),
+        }
+    )
+
+
 def render_suite(
     problem: Problem,
     cases: Sequence[OracleCase],
