@@ -238,6 +238,15 @@ def test_v1_score_uses_the_reward_rules(client: httpx.Client) -> None:
     assert runs == 2, "identical programs in a batch run once"
     frac = client.post("/v1/score", json={"task": task, "completions": completions, "mode": "fraction"})
     assert frac.json()["scores"] == [1.0, 0.0, 0.5, 1.0]
+    # the test oracle's extra suites judge too, as in gapforge.reward: a program that passes the
+    # challenger's tests but not the differential suite scores 0
+    oracle = "from solution import add\n\ndef test_big():\n    assert add(100, 23) == 123\n"
+    suited = dict(task, suites=[{"name": "differential", "kind": "function", "tests": oracle}])
+    cheat = "```python\ndef add(a, b):\n    return {(1, 2): 3, (2, 2): 4}.get((a, b), 0)\n```"
+    r = client.post("/v1/score", json={"task": suited, "completions": [completions[0], cheat]})
+    assert r.status_code == 200, r.text
+    assert r.json()["scores"] == [1.0, 0.0]
+    assert r.json()["results"][1]["tests"] == 3, "both suites' tests are counted"
 
 
 def test_health_and_metrics(client: httpx.Client) -> None:

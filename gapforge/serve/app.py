@@ -197,7 +197,9 @@ def create_app(
             scores=[s.score for s in scored],
             results=[
                 ScoreDetail(
-                    status="no_code" if s.result is None else s.result.status.value,
+                    status="no_code"
+                    if not s.has_code
+                    else ("sandbox_error" if s.result is None else s.result.status.value),
                     passed=0 if s.result is None else s.result.n_passed,
                     tests=0 if s.result is None else len(s.result.tests),
                     message="" if s.result is None else s.result.message,

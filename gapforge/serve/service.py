@@ -23,12 +23,10 @@ from typing import TypeVar
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from gapforge.errors import ConfigError, DockerUnavailable, GapforgeError, SandboxError
-from gapforge.extract import extract_code
-from gapforge.reward import RewardTask, score_of
+from gapforge.reward import RewardTask, judged_runs, judged_score
 from gapforge.sandbox import ExecutionResult, Limits, Program, Script, ScriptResult, Status
 from gapforge.sandbox.pool import PoolSandbox
 from gapforge.serve.config import ServeConfig
-from gapforge.verifiers.budgets import judging_limits
 
 R = TypeVar("R", ExecutionResult, ScriptResult)
 
@@ -263,25 +261,31 @@ class Service:
 
     async def score(self, task: RewardTask, completions: list[str], *, fraction: bool) -> list[Scored]:
         """The reward functions' scoring (gapforge.reward): the code is extracted from each
-        completion, identical programs run once, 1.0 when every test passes (or the share passed,
-        with ``fraction``), 0.0 without code, None when the sandbox could not measure it."""
-        judged = judging_limits(self.cfg.pool_limits(), task.reference_cpu_s, task.cpu_limit_s)
-        limits = self.cfg.run_limits(judged.cpu_seconds, judged.wall_seconds)
-        codes = [extract_code(text, entry_point=task.entry_point) if text else None for text in completions]
-        unique = list(dict.fromkeys(code for code in codes if code is not None))
-        calls = [
-            _program_call(self.pool, Program(kind=task.kind, solution=c, tests=task.tests), limits)
-            for c in unique
+        completion and run against every hidden suite, identical executions run once, 1.0 when
+        every test passes (or the share passed, with ``fraction``), 0.0 without code, None when
+        the sandbox could not measure it. Time limits are capped by the server's."""
+        plans = [judged_runs(text, task, self.cfg.pool_limits()) for text in completions]
+        capped = [
+            None
+            if plan is None
+            else [(name, p, self.cfg.run_limits(lim.cpu_seconds, lim.wall_seconds)) for name, p, lim in plan]
+            for plan in plans
         ]
-        results = dict(zip(unique, await self._run_all("score", calls) if calls else [], strict=True))
+        unique: dict[tuple[str, str], tuple[Program, Limits]] = {}
+        for plan in capped:
+            for _, program, limits in plan or ():
+                unique.setdefault((program.digest, limits.model_dump_json()), (program, limits))
+        calls = [_program_call(self.pool, program, limits) for program, limits in unique.values()]
+        ran = await self._run_all("score", calls) if calls else []
+        results = {key: None if r.status.is_infrastructure else r for key, r in zip(unique, ran, strict=True)}
         out = []
-        for code in codes:
-            if code is None:
+        for plan in capped:
+            if plan is None:
                 out.append(Scored(score=0.0, result=None, has_code=False))
                 continue
-            result = results[code]
-            score = None if result.status.is_infrastructure else score_of(result, fraction)
-            out.append(Scored(score=score, result=result, has_code=True))
+            parts = [(name, results[(p.digest, lim.model_dump_json())]) for name, p, lim in plan]
+            score, combined = judged_score(parts, fraction)
+            out.append(Scored(score=score, result=combined, has_code=True))
         return out
 
 
