@@ -31,7 +31,9 @@ class ServeConfig(BaseModel):
     backend: Literal["pool"] = "pool"
     workers: int | None = Field(default=None, ge=1, le=1024)  # warm containers; default one per core
     max_queue: int = Field(default=64, ge=0, le=100_000)  # requests waiting beyond the running ones
-    queue_timeout_s: float = Field(default=120.0, gt=0, le=86_400)  # waited longer: 504
+    # waited longer: 504. Under verl's request timeout (compile + run timeout + 10 s = 30 s by
+    # default), so verl sees a 504, which it retries, and not its own timeout
+    queue_timeout_s: float = Field(default=20.0, gt=0, le=86_400)
     max_body_bytes: int = Field(default=4_000_000, ge=1024, le=1 << 30)  # larger: 413
     max_batch: int = Field(default=64, ge=1, le=10_000)  # completions per /v1/score request
     default_cpu_s: float = Field(default=10.0, gt=0, le=3600)  # when a request names no time limit
