@@ -62,7 +62,7 @@ class Metrics:
         )
         self.cancelled = Counter(
             "gapforge_serve_cancelled",
-            "Executions cancelled because their client went away.",
+            "Executions cancelled before they finished: the client went away (or, in a batch, another part failed).",
             registry=self.registry,
         )
         self.queue_depth = Gauge(
