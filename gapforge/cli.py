@@ -347,6 +347,72 @@ def cleanup(
     out.print(f"removed {n} container(s)")
 
 
+@app.command()
+@exit_codes
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default 127.0.0.1; any other needs a token).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8080).")] = None,
+    backend: Annotated[str | None, typer.Option(help="Sandbox backend: pool (warm containers).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="TOML file; its `serve` table sets the limits (flags override it)."
+        ),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Warm containers (default one per core).")] = None,
+    max_queue: Annotated[
+        int | None, typer.Option(help="Requests that may wait for a container; more get 429 (default 64).")
+    ] = None,
+    max_cpu: Annotated[
+        float | None, typer.Option("--max-cpu", help="Cap on a request's CPU seconds (default 30).")
+    ] = None,
+    memory: Annotated[
+        int | None, typer.Option(help="Container memory in MB, the cap of memory_limit_MB (default 1024).")
+    ] = None,
+) -> None:
+    """Serve the sandbox over HTTP: gapforge's API and SandboxFusion's run_code (Python).
+
+    Endpoints: POST /v1/run, POST /v1/score, POST /run_code, POST /submit, GET /health,
+    GET /metrics. verl: sandbox_fusion.url=http://127.0.0.1:PORT/run_code. A bind beyond this
+    machine needs GAPFORGE_SERVE_TOKEN set; clients then send "Authorization: Bearer <token>".
+    SIGINT/SIGTERM stop it after in-flight requests finish.
+
+    Examples:
+      gapforge serve --port 8080
+      GAPFORGE_SERVE_TOKEN=secret gapforge serve --host 0.0.0.0 --port 8080 --workers 8
+    """
+    from gapforge.serve import Server, load_serve_config
+
+    cfg = load_serve_config(
+        config,
+        host=host,
+        port=port,
+        backend=backend,
+        workers=workers,
+        max_queue=max_queue,
+        max_cpu_s=max_cpu,
+        memory_mb=memory,
+    )
+    server = Server(cfg, log_level="warning")
+
+    def ready() -> None:
+        auth = "bearer token required" if server.token else "no token (loopback only)"
+        _say(
+            "serving:",
+            "bold green",
+            f"http://{cfg.host}:{cfg.port} ({server.service.pool.size} warm containers, {auth}); "
+            "Ctrl-C stops after in-flight requests",
+        )
+
+    asyncio.run(server.serve(on_ready=ready))
+    if server.stopped_by:
+        sig = signal.Signals(server.stopped_by[0])
+        _say("stopped:", "yellow", f"{sig.name}: in-flight requests finished, containers removed")
+        raise typer.Exit(128 + sig)
+
+
 def _print_summary(summary: Any) -> None:
     for line in summary.lines():
         out.print(line, highlight=False)

@@ -12,7 +12,8 @@
     ├── ModelError               an LLM endpoint failed after retries (infrastructure, not a score)
     │   └── MalformedOutput      a completion could not be parsed after retries
     ├── RunStoreError            a run directory is corrupt, locked or from another config
-    └── SeedAborted              an infrastructure failure ended one seed; a resume redoes it
+    ├── SeedAborted              an infrastructure failure ended one seed; a resume redoes it
+    └── Rejected                 (gapforge.serve) the HTTP service turns a request away: 429/503/504
 
 Program failures (wrong answer, crash, timeout, memory) are *values* (ExecutionResult.status),
 never exceptions.

@@ -400,19 +400,7 @@ class SandboxRewarder:
         self, completions: list[str], tasks: list[RewardTask], fraction: bool
     ) -> list[float | None]:
         # Each completion is one execution per hidden suite; identical executions run once.
-        items: list[list[tuple[str, Program, Limits]] | None] = []
-        for text, task in zip(completions, tasks, strict=True):
-            code = extract_code(text, entry_point=task.entry_point) if text else None
-            if code is None:
-                items.append(None)
-                continue
-            limits = judging_limits(self.limits, task.reference_cpu_s, task.cpu_limit_s)
-            items.append(
-                [
-                    (s.name, s.program(code), limits.with_cpu(s.cpu_limit_s) if s.cpu_limit_s else limits)
-                    for s in task.hidden_suites()
-                ]
-            )
+        items = [judged_runs(text, task, self.limits) for text, task in zip(completions, tasks, strict=True)]
         unique: dict[tuple[str, str], tuple[Program, Limits]] = {}
         for item in items:
             for _, program, limits in item or ():
@@ -445,15 +433,15 @@ class SandboxRewarder:
                 self._stats["no_code"] += 1
                 scores.append(0.0)
                 continue
-            parts = [(name, results[_key(program, limits)]) for name, program, limits in item]
-            if any(r is None for _, r in parts):
+            score, _ = judged_score(
+                [(name, results[_key(program, limits)]) for name, program, limits in item], fraction
+            )
+            if score is None:
                 self._stats["unmeasured"] += 1
                 self._stats["consecutive_unmeasured"] += 1
-                scores.append(None)
             else:
                 self._stats["consecutive_unmeasured"] = 0
-                combined = combine_results([(name, r) for name, r in parts if r is not None])
-                scores.append(score_of(combined, fraction))
+            scores.append(score)
         self._stats["scored"] += len(scores)
         return scores
 
@@ -474,6 +462,32 @@ class SandboxRewarder:
 
 def _key(program: Program, limits: Limits) -> tuple[str, str]:
     return (program.digest, limits.model_dump_json())
+
+
+def judged_runs(completion: str, task: RewardTask, base: Limits) -> list[tuple[str, Program, Limits]] | None:
+    """The executions that judge one completion: its code against each hidden suite (the
+    problem's own tests first), under the CPU limit its pass rates were measured under. None when
+    the completion has no code (that scores 0.0: the policy's failure)."""
+    code = extract_code(completion, entry_point=task.entry_point) if completion else None
+    if code is None:
+        return None
+    limits = judging_limits(base, task.reference_cpu_s, task.cpu_limit_s)
+    return [
+        (s.name, s.program(code), limits.with_cpu(s.cpu_limit_s) if s.cpu_limit_s else limits)
+        for s in task.hidden_suites()
+    ]
+
+
+def judged_score(
+    parts: Sequence[tuple[str, ExecutionResult | None]], fraction: bool
+) -> tuple[float | None, ExecutionResult | None]:
+    """A completion's score from the results of its :func:`judged_runs` (None where the sandbox
+    could not measure one): (None, None) when any is unmeasured, else the score of the combined
+    result, and that result."""
+    if any(r is None for _, r in parts):
+        return None, None
+    combined = combine_results([(name, r) for name, r in parts if r is not None])
+    return score_of(combined, fraction), combined
 
 
 # --------------------------------------------------------------------------- the default rewarder

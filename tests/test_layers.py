@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dataset", "reward", "llm"),
     ("generators", "demo"),
     ("optimize", "distributed"),  # both drive the loop
-    ("api", "cli", "cli_progress", "__main__"),
+    ("api", "cli", "cli_progress", "serve", "__main__"),
 )
 RANK = {name: level for level, names in enumerate(LAYERS) for name in names}
 

@@ -157,6 +157,41 @@ class ExecutionResult(BaseModel):
         return (self.status.value, tuple((t.name, t.status.value) for t in self.tests))
 
 
+class Script(BaseModel):
+    """A program run once as a script (``python main.py``) with ``stdin``, with no tests: the raw
+    stdout, stderr and exit code come back (what SandboxFusion's ``run_code`` does).
+
+    ``memory_mb`` caps the program's heap (RLIMIT_DATA) below the container's memory limit, so a
+    program that goes over it gets MemoryError, as under SandboxFusion's ``memory_limit_MB``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    stdin: str = ""
+    memory_mb: int | None = Field(default=None, ge=32, le=65536)
+
+
+class ScriptResult(BaseModel):
+    """How one script run ended. ``status``: ``passed`` (exit code 0), ``error`` (another exit code
+    or a signal), ``timeout`` / ``memory_exceeded`` / ``output_exceeded`` (stopped by that limit),
+    ``sandbox_error`` (infrastructure). ``exit_code`` follows subprocess: negative means killed by
+    that signal; None when the program never ran. ``run_s`` is the program's own wall time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: Status
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    truncated: bool = False
+    cpu_s: float = 0.0
+    run_s: float = 0.0
+    wall_s: float = 0.0
+    message: str = ""
+    backend: str = ""
+
+
 @runtime_checkable
 class Sandbox(Protocol):
     """One narrow async protocol per backend. Enter it before running; exit releases everything."""

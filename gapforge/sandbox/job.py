@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status, TestRecord
+from gapforge.sandbox.base import ExecutionResult, Limits, Program, ScriptResult, Status, TestRecord
 
 RESULT_MARK = "@@GAPFORGE-RESULT@@"  # must match the harness
 HARNESS_PATH = Path(str(resources.files("gapforge.sandbox.harness").joinpath("harness.py")))
@@ -64,13 +64,53 @@ def remove_job_dir(job: Path) -> None:
         shutil.rmtree(job, ignore_errors=True)
 
 
-def parse_sealed_result(stdout: str, nonce: str, *, backend: str, wall_s: float) -> ExecutionResult | None:
-    """The harness's sealed result, or None when there is none (the caller decides why)."""
+def sealed_line(stdout: str, nonce: str) -> str | None:
+    """The JSON text of the harness's sealed result, or None when there is none."""
     needle = f"{RESULT_MARK} {nonce} "
     pos = stdout.rfind(needle)
     if pos < 0:
         return None
-    line = stdout[pos + len(needle) :].split("\n", 1)[0]
+    return stdout[pos + len(needle) :].split("\n", 1)[0]
+
+
+def script_result(result: ExecutionResult, stdout: str, nonce: str) -> ScriptResult:
+    """A script's result: the sealed result read as an execution, plus the exit code and the
+    program's own wall time the harness sealed with it."""
+    exit_code: int | None = None
+    run_s = 0.0
+    line = sealed_line(stdout, nonce)
+    if line is not None and not result.status.is_infrastructure:
+        try:
+            raw = json.loads(line)
+            code = raw.get("exit_code")
+            exit_code = None if code is None else int(code)
+            run_s = round(float(raw.get("run_s", 0.0)), 4)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return ScriptResult(
+                status=Status.SANDBOX_ERROR,
+                message=f"the harness's result could not be read: {exc}",
+                wall_s=result.wall_s,
+                backend=result.backend,
+            )
+    return ScriptResult(
+        status=result.status,
+        exit_code=exit_code,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        truncated=result.truncated,
+        cpu_s=result.cpu_s,
+        run_s=run_s,
+        wall_s=result.wall_s,
+        message=result.message,
+        backend=result.backend,
+    )
+
+
+def parse_sealed_result(stdout: str, nonce: str, *, backend: str, wall_s: float) -> ExecutionResult | None:
+    """The harness's sealed result, or None when there is none (the caller decides why)."""
+    line = sealed_line(stdout, nonce)
+    if line is None:
+        return None
     try:
         raw = json.loads(line)
         tests = tuple(

@@ -42,9 +42,17 @@ import docker
 import docker.errors
 from docker.types import LogConfig
 
-from gapforge.errors import DockerUnavailable, SandboxError
+from gapforge.errors import ConfigError, DockerUnavailable, SandboxError
 from gapforge.images.build import resolve_runner_image
-from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status, current_priority
+from gapforge.sandbox.base import (
+    ExecutionResult,
+    Limits,
+    Program,
+    Script,
+    ScriptResult,
+    Status,
+    current_priority,
+)
 from gapforge.sandbox.docker import (
     CONTAINER_CONFIG,
     HOST_GRACE_S,
@@ -55,7 +63,14 @@ from gapforge.sandbox.docker import (
     sweep,
 )
 from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch, ping_with
-from gapforge.sandbox.job import RESULT_MARK, infra_result, limit_result, new_nonce, parse_sealed_result
+from gapforge.sandbox.job import (
+    RESULT_MARK,
+    infra_result,
+    limit_result,
+    new_nonce,
+    parse_sealed_result,
+    script_result,
+)
 
 AGENT_CMD = ["/opt/venv/bin/python", "-B", "-s", "/opt/gapforge/harness.py", "--agent"]
 READY_MARK = "@@GAPFORGE-READY@@"
@@ -491,10 +506,50 @@ class PoolSandbox:
             raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
         if _container_key(lim) != _container_key(self.default_limits):
             return await self._run_fresh(program, lim)
+        job: dict[str, Any] = {
+            "kind": program.kind,
+            "solution": program.solution,
+            "tests": program.tests,
+            "limits": {**lim.model_dump(), "memory_cgroup": True, "rlimit_data_mb": None},
+        }
+        result, _ = await self._dispatch(job, lim)
+        return result
+
+    async def run_script(self, script: Script, limits: Limits | None = None) -> ScriptResult:
+        """Run ``script`` once on a warm container: raw stdout, stderr and exit code. Scripts
+        always run on the pool's containers, so their container-level limits (memory, pids,
+        disk, CPUs) are the pool's; ``script.memory_mb`` caps one script's heap below that."""
+        lim = limits or self.default_limits
+        if self._closed:
+            raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
+        if _container_key(lim) != _container_key(self.default_limits):
+            raise ConfigError(
+                "a script runs on the pool's warm containers: its memory, pids, disk and CPU limits "
+                f"must be the pool's ({_container_key(self.default_limits)}); cap its heap with "
+                "Script.memory_mb instead"
+            )
+        if script.memory_mb is not None and script.memory_mb > lim.memory_mb:
+            raise ConfigError(
+                f"the script's memory cap ({script.memory_mb} MB) is above the pool's container "
+                f"memory ({lim.memory_mb} MB)"
+            )
+        job: dict[str, Any] = {
+            "kind": "script",
+            "solution": script.code,
+            "stdin": script.stdin,
+            "limits": {**lim.model_dump(), "memory_cgroup": True, "rlimit_data_mb": script.memory_mb},
+        }
+        result, sealed = await self._dispatch(job, lim)
+        return script_result(result, sealed, job["nonce"])
+
+    async def _dispatch(self, job: dict[str, Any], lim: Limits) -> tuple[ExecutionResult, str]:
+        """Run one job on a warm container: (the result, the agent's sealed output)."""
+        job["nonce"] = new_nonce()
         slot = await self._idle.get(current_priority())
-        healthy = False
+        healthy = False  # stays False when the caller is cancelled mid-job: the container is then
+        # replaced, and removing it kills the program (the thread reading its stream ends with it)
         try:
-            result, healthy, lost = await asyncio.to_thread(self._run_on, slot, program, lim)
+            result, sealed, healthy, lost = await asyncio.to_thread(self._run_on, slot, job, lim)
             if lost:
                 # the stream broke or the backstop fired: was it the program, or the engine?
                 if slot.gen == self._gen and not await asyncio.to_thread(self.engine.probe):
@@ -505,7 +560,7 @@ class PoolSandbox:
                     )
                 elif result.status is Status.SANDBOX_ERROR:
                     self.engine.note_incident()  # the container died under the job
-            return result
+            return result, sealed
         finally:
             slot.jobs += 1
             if slot.gen != self._gen:
@@ -521,16 +576,11 @@ class PoolSandbox:
             await self._fresh.__aenter__()
         return await self._fresh.run(program, limits)
 
-    def _run_on(self, slot: _Slot, program: Program, limits: Limits) -> tuple[ExecutionResult, bool, bool]:
-        """(result, container still healthy, stream lost or backstop hit)."""
-        nonce = new_nonce()
-        job = {
-            "nonce": nonce,
-            "kind": program.kind,
-            "solution": program.solution,
-            "tests": program.tests,
-            "limits": {**limits.model_dump(), "memory_cgroup": True, "rlimit_data_mb": None},
-        }
+    def _run_on(
+        self, slot: _Slot, job: dict[str, Any], limits: Limits
+    ) -> tuple[ExecutionResult, str, bool, bool]:
+        """(result, the agent's sealed output, container still healthy, stream lost or backstop hit)."""
+        nonce = job["nonce"]
         t0 = time.monotonic()
         try:
             slot.sock.sendall(json.dumps(job).encode() + b"\n")
@@ -538,7 +588,12 @@ class PoolSandbox:
                 f"{RESULT_MARK} {nonce} ".encode(), t0 + limits.wall_seconds + HOST_GRACE_S, self._stopping
             )
         except (OSError, ConnectionError) as exc:
-            return infra_result(f"lost the pool container's stream: {exc}", backend=self.name), False, True
+            return (
+                infra_result(f"lost the pool container's stream: {exc}", backend=self.name),
+                "",
+                False,
+                True,
+            )
         wall = time.monotonic() - t0
         if raw is None:
             return (
@@ -548,6 +603,7 @@ class PoolSandbox:
                     backend=self.name,
                     wall_s=wall,
                 ),
+                "",
                 False,
                 True,
             )
@@ -556,11 +612,12 @@ class PoolSandbox:
         if result is None:
             return (
                 infra_result("the pool agent's result was unreadable", backend=self.name, wall_s=wall),
+                "",
                 False,
                 False,
             )
         anomalies = _anomalies(text, nonce)
-        return result, not anomalies and result.status is not Status.SANDBOX_ERROR, False
+        return result, text, not anomalies and result.status is not Status.SANDBOX_ERROR, False
 
 
 def _anomalies(text: str, nonce: str) -> list[Any]:

@@ -11,6 +11,8 @@ Two roles in one file:
   per-test reports, checks them (every expected test must report exactly once; planted canary
   tests must come out the way they were built), then seals the result with a per-run nonce on
   its own stdout, which no candidate process holds.
+* scripts (job kind ``script``): the candidate runs once as ``python main.py`` with the job's
+  stdin, and its raw stdout, stderr and exit code come back (SandboxFusion's ``run_code``).
 * function worker (``harness.py --worker WORK TESTFILE FD``): untrusted. Imports the candidate
   through the tests and runs them with pytest, reporting each test as a JSON line on FD.
 
@@ -824,6 +826,60 @@ def run_stdio(job, solution, tests, work, limits, budget, deadline):
     }
 
 
+# --------------------------------------------------------------------------- scripts
+
+
+def run_script(job, code, work, limits, budget, deadline):
+    """Run ``code`` once as a fresh ``python main.py`` with the job's stdin and report the raw
+    outcome (stdout, stderr, exit code): SandboxFusion's ``run_code``. Nothing is judged right or
+    wrong; the status only says how the process ended: ``passed`` (exit 0), ``error`` (another
+    exit code or a signal), or the limit that stopped it. ``rlimit_data_mb`` (when set) caps the
+    program's heap below the container's memory, so going over it raises MemoryError in the
+    program, as SandboxFusion's ``memory_limit_MB`` does."""
+    path = os.path.join(work, "main.py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(code)
+    env = worker_env(work, limits)
+    argv = [sys.executable, "-B", "-s", path]
+    oom_before = _oom_kills()
+    out = run_child(
+        lambda apply: _spawn_exec(argv, env, work, apply, None),
+        limits,
+        (job.get("stdin") or "").encode("utf-8"),
+        budget,
+        deadline,
+    )
+    leaked = kill_everything_but_me()
+    killed = classify_kill(out, limits, oom_before)
+    if out.exit_code is not None:
+        exit_code = out.exit_code
+    elif out.term_signal is not None:
+        exit_code = -out.term_signal  # subprocess's convention for "killed by this signal"
+    else:
+        exit_code = None
+    err = out.stderr.decode("utf-8", "replace")
+    if killed:
+        status, message = killed, _kill_message(killed, limits)
+    elif exit_code == 0:
+        status, message = "passed", ""
+    elif "MemoryError" in err:
+        cap = limits.get("rlimit_data_mb") or limits["memory_mb"]
+        status, message = "memory_exceeded", "memory limit exceeded (%d MB)" % int(cap)
+    else:
+        status, message = "error", "exit code %s, signal %s" % (out.exit_code, out.term_signal)
+    return {
+        "status": status,
+        "message": message,
+        "tests": [],
+        "stdout": out.stdout,
+        "stderr": out.stderr,
+        "cpu_s": out.cpu_s,
+        "exit_code": exit_code,
+        "run_s": out.wall_s,
+        "leftover_processes": leaked,
+    }
+
+
 # --------------------------------------------------------------------------- supervisor
 
 
@@ -840,6 +896,8 @@ def execute_job(job, solution, tests):
         budget = [int(limits["output_bytes"])]
         if job["kind"] == "stdio":
             result = run_stdio(job, solution, tests, work, limits, budget, deadline)
+        elif job["kind"] == "script":
+            result = run_script(job, solution, work, limits, budget, deadline)
         else:
             result = run_function(job, solution, tests, work, limits, budget, deadline)
     except Exception as exc:  # a harness bug or a broken job: infrastructure, never a score
@@ -980,7 +1038,7 @@ def agent():
                 job["fork"] = True
                 job["tmp"] = "/tmp"
                 oom_before = _oom_kills()
-                result = execute_job(job, job.pop("solution"), job.pop("tests"))
+                result = execute_job(job, job.pop("solution"), job.pop("tests", ""))
                 anomalies = []
                 if result.get("leftover_processes"):
                     anomalies.append("leftover_processes")
