@@ -213,7 +213,7 @@ class OracleSection(_Section):
     seed: int = 0
     max_mutations: int = Field(default=50, ge=0, le=10_000)
     cpu_per_input_s: float = Field(default=1.0, gt=0, le=60)
-    max_cases: int = Field(default=50, ge=1, le=10_000)
+    max_cases: int = Field(default=30, ge=1, le=10_000)
     max_cases_stdio: int = Field(default=15, ge=1, le=10_000)
     answer_factor: int = Field(default=2, ge=1, le=100)
     known_wrong_rechecks: int = Field(default=4, ge=0, le=1000)

@@ -31,7 +31,7 @@ class OracleConfig(BaseModel):
     # The suite's size after hardening (suite.trim_suite): every stdio case is a process of its own
     # in every judged run, so stdio suites are kept smaller. The build answers ``answer_factor``
     # x that many inputs, so hardening has cases to choose from.
-    max_cases: int = Field(default=50, ge=1, le=10_000)
+    max_cases: int = Field(default=30, ge=1, le=10_000)
     max_cases_stdio: int = Field(default=15, ge=1, le=10_000)
     answer_factor: int = Field(default=2, ge=1, le=100)
 
