@@ -18,9 +18,10 @@ For every accepted problem of the run:
 - a *false pass* is a known-wrong program that passes every suite of the tests in question;
 - *oracle share*: per seed, the oracle phase's sandbox CPU seconds over all the seed's rounds'
   sandbox CPU seconds (``rounds.sandbox``, recorded by the run itself);
-- *flaky differential tests*: the differential suite is built again ``--repeats`` times with the
-  run's oracle settings: a build that differs from the stored one in any case, or a reference run
-  on the final tests that does not pass, counts its differing cases as flaky.
+- *flaky differential tests*: the differential suite is built again ``--repeats`` times as the loop
+  built it (the run's oracle settings, cut keeping the stored hardening cases): a build that
+  differs from the stored one counts its differing case lines as flaky, and the reference is run
+  on the stored final tests each time (a run that does not pass counts too).
 
 Results: ``oracle_demo_run-<time>.json`` and ``.md`` in ``--out-dir``.
 """
@@ -48,7 +49,7 @@ from gapforge.sandbox import Limits
 from gapforge.sandbox.metered import is_oracle_work
 from gapforge.sandbox.pool import PoolSandbox
 from gapforge.verifiers.mutation import generate_mutants
-from gapforge.verifiers.oracle import OracleConfig, build_differential_suite
+from gapforge.verifiers.oracle import OracleConfig, build_differential_suite, trim_suite
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = "gapforge.benchmarks.oracle_demo_run/1"
@@ -101,8 +102,13 @@ async def one_problem(
     flaky_cases = 0
     flaky_runs = 0
     stored = extra[0].tests if extra else None
+    keep = rec.oracle.hardening_cases if rec.oracle is not None else ()
     for _ in range(repeats):
-        again = await build_differential_suite(pool, problem, oracle)
+        # rebuilt as the loop built it: the same inputs answered, cut keeping the same hardening
+        again = await build_differential_suite(
+            pool, problem, oracle, max_answers=oracle.max_answers(problem.kind)
+        )
+        again = trim_suite(problem, again, keep, oracle)
         rebuilt = again.suite.tests if again.suite is not None else None
         if rebuilt != stored:
             old = set((stored or "").splitlines())
