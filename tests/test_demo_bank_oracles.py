@@ -11,7 +11,6 @@ probably equivalent.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from gapforge.verifiers.oracle import (
     build_differential_suite,
     harden,
     surviving_mutants,
+    trim_suite,
 )
 from gapforge.verifiers.oracle.inputs import function_inputs_in, stdio_inputs_in
 
@@ -105,7 +105,6 @@ class Outcome:
     reference: ExecutionResult
     mutants: int
     killed_by_tests: int
-    killed_by_differential: int
     survivors: int
     hardening_kills: int
     probably_equivalent: int
@@ -113,7 +112,7 @@ class Outcome:
     def line(self) -> str:
         return (
             f"{self.tag}: {self.cases} differential cases; {self.mutants} mutants: own tests kill "
-            f"{self.killed_by_tests}, differential suite kills {self.killed_by_differential}; "
+            f"{self.killed_by_tests}; "
             f"{self.survivors} survivors of the own tests: hardening kills {self.hardening_kills}, "
             f"{self.probably_equivalent} probably equivalent"
         )
@@ -129,19 +128,21 @@ async def _run(sb: Sandbox, program: Program, limits: Limits) -> ExecutionResult
 
 
 async def _check(sb: Sandbox, tag: str, problem: Problem) -> Outcome:
-    built = await build_differential_suite(sb, problem, OracleConfig())
+    # built, hardened and cut as the loop does
+    config = OracleConfig()
+    built = await build_differential_suite(sb, problem, config, max_answers=config.max_answers(problem.kind))
     assert built.suite is not None, f"{tag}: no differential case ({built.defects()})"
-    reference = await _run(sb, built.suite.program(problem.reference_solution), BASE)
     own = await _run(sb, problem.program(problem.reference_solution), BASE)
     assert own.passed, f"{tag}: the reference fails its own tests: {own.message}"
     report = await mutation_score(sb, problem, mutant_limits(BASE, own.cpu_s), MAX_MUTANTS)
+    survivors = surviving_mutants(problem, report, max_mutants=MAX_MUTANTS)
+    hardened = await harden(sb, problem, built, survivors)
+    built = trim_suite(problem, built, [c.name for c in hardened.cases], config)
+    assert built.suite is not None
+    reference = await _run(sb, built.suite.program(problem.reference_solution), BASE)
     mutants = generate_mutants(
         problem.reference_solution, max_mutants=MAX_MUTANTS, skip_main_guard=problem.kind == "function"
     )
-    limits = mutant_limits(BASE, reference.cpu_s)
-    on_suite = await asyncio.gather(*(_run(sb, built.suite.program(m.source), limits) for m in mutants))
-    survivors = surviving_mutants(problem, report, max_mutants=MAX_MUTANTS)
-    hardened = await harden(sb, problem, built, survivors)
     return Outcome(
         tag=tag,
         cases=len(built.cases),
@@ -149,7 +150,6 @@ async def _check(sb: Sandbox, tag: str, problem: Problem) -> Outcome:
         reference=reference,
         mutants=len(mutants),
         killed_by_tests=len(report.killed),
-        killed_by_differential=sum(not r.passed and not r.status.is_infrastructure for r in on_suite),
         survivors=len(survivors),
         hardening_kills=len(hardened.killed),
         probably_equivalent=len(hardened.probably_equivalent),
