@@ -495,7 +495,10 @@ def _oracle(data: RunData) -> list[str]:
                 "solver attempts that pass the challenger's tests but fail the final ones",
                 f"{changed} of {oracle_attempts}",
             ),
-            ("known-wrong programs checked against the final tests", sum(m.known_wrong_checked for m in ms)),
+            (
+                "known-wrong programs (failures recorded on the final tests; a few rerun)",
+                sum(m.known_wrong_checked for m in ms),
+            ),
             ("known-wrong programs that pass them (accepted problems)", sum(m.false_passes for m in ms)),
             ("drafts rejected: the oracle found the problem defective", rejected["oracle"]),
             ("drafts rejected: a known-wrong program passes the final tests", rejected["known_wrong"]),
