@@ -2,9 +2,11 @@
 
 Each container has every default of the fresh-container mode (no network, read-only root, tmpfs,
 non-root, no capabilities, no-new-privileges, pids/memory/CPU limits) and runs the harness's
-agent as PID 1. A job travels over the container's attached stdin; the agent runs it in a child
-forked from its pre-warmed interpreter (own process group, fresh temp dir, rlimits, killed as a
-group), then kills every leftover process, wipes /tmp and /dev/shm and removes SysV IPC objects,
+agent as PID 1. A job travels over the container's attached stdin; the agent runs its candidate
+processes (a test worker, each stdio case, a script) as forks of a zygote, a pre-warmed
+interpreter the agent forked before it read any job, so a candidate holds nothing of this or any
+earlier job (own process group, fresh temp dir, rlimits, killed as a group), then kills every
+leftover process, wipes /tmp and /dev/shm and removes SysV IPC objects,
 so nothing of one job is visible to the next. The result comes back sealed with the job's nonce
 on the agent's stdout. A container is recycled after ``recycle_after`` jobs, on any anomaly (OOM,
 leftover process or file, harness error, a host-side timeout) and at shutdown.

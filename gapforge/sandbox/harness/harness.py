@@ -20,8 +20,12 @@ Verdicts never come from the candidate's stdout or exit code.
 """
 
 import ast
+import atexit
+import builtins
 import ctypes
 import errno
+import gc
+import io
 import json
 import os
 import resource
@@ -29,10 +33,13 @@ import secrets
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
+import types
 
 RESULT_MARK = "@@GAPFORGE-RESULT@@"
 REPORT_CAP = 4_000_000  # bytes of worker reports we accept before calling it tampering
@@ -107,27 +114,42 @@ def _reap_all():
             return
 
 
-def _other_pids():
+def _other_pids(spare=None):
     me = os.getpid()
-    return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) != me]
+    return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (me, spare)]
 
 
 def kill_everything_but_me():
     """Kill every process the candidate may have left behind, reap them; return how many there were.
 
-    As PID 1 of a container, kill(-1) reaches every other process of the PID namespace. Elsewhere
-    (local backend) we are a child subreaper, so every orphan is re-parented to us: kill our
-    children until none is left.
+    As PID 1 of a container, kill(-1) reaches every other process of the PID namespace; the pool
+    agent's zygote (see :class:`Zygote`) is spared: everything is stopped first (a fork bomb
+    included, so the list of processes is complete), every other process is killed, and the
+    zygote is let go on. Elsewhere (local backend) we are a child subreaper, so every orphan is
+    re-parented to us: kill our children until none is left.
     """
     if os.getpid() == 1:
-        found = len(_other_pids())
+        spare = ZYGOTE.live_pid() if ZYGOTE is not None else None
+        found = len(_other_pids(spare))
         for _ in range(100):
+            if not _other_pids(spare):
+                break
             try:
-                os.kill(-1, signal.SIGKILL)
+                if spare is None:
+                    os.kill(-1, signal.SIGKILL)
+                else:
+                    os.kill(-1, signal.SIGSTOP)
+                    for pid in _other_pids(spare):
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except OSError:
+                            pass
+                    os.kill(spare, signal.SIGCONT)
             except OSError:
                 pass
             _reap_all()
-            if not _other_pids():
+            spare = ZYGOTE.live_pid() if ZYGOTE is not None else None
+            if not _other_pids(spare):
                 break
             time.sleep(0.002)
         _reap_all()
@@ -209,34 +231,305 @@ def _spawn_exec(argv, env, cwd, apply_limits, keep_fd):
     return proc.pid, fds[0], fds[1], fds[2]
 
 
-def _spawn_fork(target, env, cwd, apply_limits, keep_fd):
-    """Fork from this warm interpreter (the pool agent): ~1 ms instead of a fresh interpreter."""
+def _spawn_candidate(job, request, env, cwd, limits, grace, deadline, keep_fd=None):
+    """In the pool agent, a child forked from the zygote (None when there is none to ask)."""
+    if not job.get("fork"):
+        return None
+    request = dict(request, cwd=cwd, env=env, limits=limits, grace=grace)
+    return _spawn_zygote(request, keep_fd, deadline)
+
+
+def _spawn_script(job, path, env, cwd, limits, deadline, apply_limits):
+    """``python -B -s path``: forked from the zygote in the pool, a fresh interpreter elsewhere."""
+    got = _spawn_candidate(job, {"target": "script", "path": path}, env, cwd, limits, 0.0, deadline)
+    return got or _spawn_exec([sys.executable, "-B", "-s", path], env, cwd, apply_limits, None)
+
+
+# --------------------------------------------------------------------------- zygote
+
+ZYGOTE = None  # the pool agent's Zygote; None in the one-shot supervisor and the local backend
+ZYGOTE_REPLY_S = 2.0
+
+
+def _start_time(pid):
+    """The kernel's start time of ``pid`` (field 22 of /proc/PID/stat), None if it is gone or a
+    zombie: with the pid it names one process for good, whatever pid reuse does."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    if not fields or fields[0] in (b"Z", b"X"):
+        return None
+    return int(fields[19])
+
+
+class Zygote:
+    """A clean interpreter forked from the pool agent before it has read any job, that forks the
+    candidate processes of every later job (scripts, stdio cases, test workers).
+
+    Forking costs ~1 ms where a fresh interpreter costs tens of ms, and a fork of the zygote holds
+    nothing of any job: not the current job's expected outputs, not an earlier job's tests (a fork
+    of the agent itself would carry both in its heap). The candidate runs as the same user as the
+    zygote, so it could signal it: the zygote is non-dumpable (no ptrace, no /proc/PID/mem or fd
+    access), every job's clean-up spares it by pid and start time and resumes it, a spawn that gets
+    no answer within ZYGOTE_REPLY_S kills it and falls back to a fresh interpreter, and a zygote
+    that is gone is an anomaly that has the pool replace the container.
+
+    Protocol: one SOCK_SEQPACKET message per spawn, JSON plus the child's stdin, stdout, stderr
+    (and report) descriptors; the answer is the child's pid once the child is a child of the agent
+    (the zygote forks an intermediate that forks the child and exits, so the child is re-parented
+    to PID 1 and the agent waits for it as for any child of its own)."""
+
+    def __init__(self):
+        self.pid = None
+        self.started = None
+        self.sock = None
+        self.lost = False
+
+    def start(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:  # the zygote: never returns
+            try:
+                ours.close()
+                _zygote_main(theirs)
+            except BaseException:
+                pass
+            os._exit(0)
+        theirs.close()
+        self.pid, self.sock = pid, ours
+        self.started = _start_time(pid)
+        return self
+
+    def live_pid(self):
+        """The zygote's pid while it is the process we started, else None (and it counts as lost)."""
+        if self.pid is None:
+            return None
+        if self.started is None or _start_time(self.pid) != self.started:
+            self.lost = True
+            self.pid = None
+            return None
+        return self.pid
+
+    def kill(self):
+        pid = self.live_pid()
+        self.lost = True
+        self.pid = None
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def spawn(self, request, fds, deadline):
+        """Ask for a child; its pid, or None when the zygote is gone or does not answer in time."""
+        pid = self.live_pid()
+        if pid is None:
+            return None
+        try:
+            os.kill(pid, signal.SIGCONT)  # a candidate may have stopped it
+            self.sock.settimeout(max(0.05, min(ZYGOTE_REPLY_S, deadline - time.monotonic())))
+            socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
+            reply = json.loads(self.sock.recv(256))
+            child = int(reply["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.kill()
+            return None
+        return child if child > 0 else None
+
+
+def _zygote_main(sock):
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    keep = sock.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 65536)
+    atexit._clear()  # the agent's exit hooks are not the candidate's
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    gc.freeze()  # what is here stays shared with every fork instead of being copied
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 8)
+        except InterruptedError:
+            continue
+        if not msg:
+            return  # the agent is gone
+        pid = 0
+        gate = os.pipe()  # the child waits on it until the zygote has answered: a candidate that
+        # stops or kills the zygote can only do so once the zygote is idle again
+        try:
+            request = json.loads(msg)
+            rd, wr = os.pipe()
+            middle = os.fork()
+            if middle == 0:  # the intermediate: fork the child, say its pid, leave
+                try:
+                    os.close(rd)
+                    child = os.fork()
+                    if child == 0:
+                        os.close(wr)
+                        os.close(gate[1])
+                        while os.read(gate[0], 1):
+                            pass
+                        os.close(gate[0])
+                        _zygote_child(request, fds)  # never returns
+                    try:
+                        os.setpgid(child, child)  # before anyone may signal the group
+                    except OSError:
+                        pass
+                    os.write(wr, b"%d" % child)
+                finally:
+                    os._exit(0)
+            os.close(wr)
+            with os.fdopen(rd, "rb") as fh:
+                text = fh.read()
+            os.waitpid(middle, 0)  # the child is the agent's now
+            pid = int(text or b"0")
+        except Exception:
+            pid = 0
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        try:
+            sock.send(json.dumps({"pid": pid}).encode())
+        except OSError:
+            return
+        finally:
+            for fd in gate:
+                os.close(fd)  # the child goes on
+
+
+def _zygote_child(request, fds):
+    """The candidate's process, forked from the zygote: the given pipes as fds 0-2 (and the report
+    pipe as fd 3), no other descriptor, the job's cwd, environment and limits, then the requested
+    target. Never returns."""
+    try:
+        os.dup2(fds[0], 0)
+        os.dup2(fds[1], 1)
+        os.dup2(fds[2], 2)
+        keep = None
+        if len(fds) > 3:
+            os.dup2(fds[3], 3)
+            keep = 3
+        os.closerange(4 if keep else 3, 65536)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        _child_limits(request["limits"], float(request.get("grace", 0.0)))()
+        target = request["target"]
+        if target == "script":
+            run_as_main(request["path"])
+        elif target == "worker":
+            worker(request["work"], request["test_name"], keep, bool(request.get("fast")))
+    except BaseException:
+        pass
+    os._exit(70)
+
+
+def _spawn_zygote(request, keep_fd, deadline):
+    """Start a child through the zygote: (pid, stdin_w, stdout_r, stderr_r), or None when there is
+    no working zygote (the caller then starts a fresh interpreter)."""
+    if ZYGOTE is None:
+        return None
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: never returns
-        try:
-            os.dup2(in_r, 0)
-            os.dup2(out_w, 1)
-            os.dup2(err_w, 2)
-            # drop every inherited descriptor (the container's stdin/stdout above all)
-            if keep_fd is not None and keep_fd > 2:
-                os.closerange(3, keep_fd)
-                os.closerange(keep_fd + 1, 65536)
-            else:
-                os.closerange(3, 65536)
-            os.chdir(cwd)
-            os.environ.clear()
-            os.environ.update(env)
-            apply_limits()
-            target()
-        except BaseException:  # the child must never fall back into the agent's loop
-            pass
-        os._exit(70)
-    for fd in (in_r, out_w, err_w):
-        os.close(fd)
+    fds = [in_r, out_w, err_w] + ([keep_fd] if keep_fd is not None else [])
+    try:
+        pid = ZYGOTE.spawn(request, fds, deadline)
+    finally:
+        for fd in (in_r, out_w, err_w):
+            os.close(fd)
+    if pid is None:
+        for fd in (in_w, out_r, err_r):
+            os.close(fd)
+        return None
     return pid, in_w, out_r, err_r
+
+
+def _exit_status(exc):
+    """The exit status ``python main.py`` ends with for SystemExit(code)."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write("%s\n" % (code,))
+    except Exception:
+        pass
+    return 1
+
+
+def run_as_main(path):
+    """Run ``path`` in this forked interpreter as ``python -B -s path`` would run it: a fresh
+    ``__main__`` module, ``sys.argv``, ``sys.path[0]``, unbuffered text streams on fds 0-2, the
+    interpreter's signal dispositions, its traceback on an uncaught exception (without this
+    function's frame), SystemExit's status, non-daemon threads joined and exit hooks run. Never
+    returns."""
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(
+        io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="strict"
+    )
+    sys.stdout = sys.__stdout__ = io.TextIOWrapper(
+        io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="strict", write_through=True
+    )
+    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True
+    )
+    sys.argv = [path]
+    sys.path[0] = os.path.dirname(path)
+    time.tzset()
+    # the harness's own frames below this one must not eat the program's recursion depth: at the
+    # default limit a program recurses exactly as deep as in a fresh interpreter (the price:
+    # sys.getrecursionlimit() reads a few frames above 1000)
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    sys.setrecursionlimit(sys.getrecursionlimit() + depth + 1)  # + exec()'s own entry
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = builtins
+    main.__cached__ = None
+    sys.modules["__main__"] = main
+    status = 0
+    try:
+        with open(path, "rb") as fh:
+            code = compile(fh.read(), path, "exec")
+        exec(code, main.__dict__)
+    except SystemExit as exc:
+        status = _exit_status(exc)
+    except BaseException as exc:
+        tb = exc.__traceback__
+        tb = tb.tb_next if tb is not None else None  # not this function's frame
+        try:
+            traceback.print_exception(type(exc), exc, tb)
+        except Exception:
+            pass
+        status = 1
+    try:
+        import threading
+
+        threading._shutdown()
+    except Exception:
+        pass
+    try:
+        atexit._run_exitfuncs()
+    except Exception:
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            status = status or 120
+    os._exit(status)
 
 
 def run_child(spawn, limits, stdin_bytes, budget, deadline, report_fd=None, startup_grace=0.0):
@@ -548,23 +841,17 @@ def run_function(job, solution, tests, work, limits, budget, deadline):
         fast = False
     rfd, wfd = os.pipe()
     env = worker_env(work, limits)
-    if job.get("fork"):
+    argv = [sys.executable, "-B", "-s", os.path.abspath(__file__), "--worker", work, test_name, str(wfd)]
+    argv.append("fast" if fast else "pytest")
+    request = {"target": "worker", "work": work, "test_name": test_name, "fast": fast}
 
-        def spawn(apply_limits):
-            try:
-                return _spawn_fork(lambda: worker(work, test_name, wfd, fast), env, work, apply_limits, wfd)
-            finally:
-                os.close(wfd)  # the report pipe must reach EOF when the worker exits
-
-    else:
-        argv = [sys.executable, "-B", "-s", os.path.abspath(__file__), "--worker", work, test_name, str(wfd)]
-        argv.append("fast" if fast else "pytest")
-
-        def spawn(apply_limits):
-            try:
-                return _spawn_exec(argv, env, work, apply_limits, wfd)
-            finally:
-                os.close(wfd)
+    def spawn(apply_limits):
+        try:
+            return _spawn_candidate(
+                job, request, env, work, limits, STARTUP_GRACE_S, deadline, wfd
+            ) or _spawn_exec(argv, env, work, apply_limits, wfd)
+        finally:
+            os.close(wfd)  # the report pipe must reach EOF when the worker exits
 
     oom_before = _oom_kills()
     out = run_child(spawn, limits, b"", budget, deadline, report_fd=rfd, startup_grace=STARTUP_GRACE_S)
@@ -778,9 +1065,8 @@ def run_stdio(job, solution, tests, work, limits, budget, deadline):
             )
             continue
         oom_before = _oom_kills()
-        argv = [sys.executable, "-B", "-s", path]
         out = run_child(
-            lambda apply, argv=argv: _spawn_exec(argv, env, work, apply, None),
+            lambda apply: _spawn_script(job, path, env, work, limits, deadline, apply),
             limits,
             given.encode(),
             budget,
@@ -840,10 +1126,9 @@ def run_script(job, code, work, limits, budget, deadline):
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(code)
     env = worker_env(work, limits)
-    argv = [sys.executable, "-B", "-s", path]
     oom_before = _oom_kills()
     out = run_child(
-        lambda apply: _spawn_exec(argv, env, work, apply, None),
+        lambda apply: _spawn_script(job, path, env, work, limits, deadline, apply),
         limits,
         (job.get("stdin") or "").encode("utf-8"),
         budget,
@@ -1003,8 +1288,9 @@ def _wipe(path):
 
 
 def agent():
-    """Warm pool agent: PID 1 of a long-lived container. Reads one job per stdin line, runs it in a
-    child forked from this pre-warmed interpreter, resets every writable place, seals the result."""
+    """Warm pool agent: PID 1 of a long-lived container. Reads one job per stdin line, runs its
+    candidate processes as forks of the zygote (a pre-warmed interpreter forked before any job),
+    resets every writable place, seals the result."""
     if os.getpid() != 1:
         # the agent wipes /tmp and kills every process it can between jobs: only ever as PID 1 of
         # its own container, never on a host
@@ -1019,6 +1305,8 @@ def agent():
     import hypothesis  # noqa: F401
     import pytest  # noqa: F401
 
+    global ZYGOTE
+    ZYGOTE = Zygote().start()  # before any job: its forks never hold a job's data
     os.write(1, ("%s\n" % READY_MARK).encode())
     stdin = os.fdopen(0, "rb", buffering=0)
     buf = b""
@@ -1051,6 +1339,8 @@ def agent():
                     anomalies.append("leftover_files")
                 if _remove_sysv_ipc():
                     anomalies.append("leftover_ipc")
+                if ZYGOTE.lost or ZYGOTE.live_pid() is None:
+                    anomalies.append("zygote_lost")
                 result["anomalies"] = anomalies
             except Exception as exc:
                 result = {
