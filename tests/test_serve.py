@@ -404,6 +404,41 @@ def test_a_dead_engine_answers_503_then_the_service_recovers(tmp_path: Path) -> 
     assert left == [], "every container, the dead ones too, is removed"
 
 
+@pytest.mark.filterwarnings(r"ignore:unclosed <socket.socket fd=\d+, family=1:ResourceWarning")
+def test_a_service_that_gave_up_on_the_engine_carries_on_once_it_is_back(tmp_path: Path) -> None:
+    # engine_wait_s runs out while the engine is away: the pool gives up, the service keeps
+    # answering 503, and once the engine answers again it rebuilds its containers, no restart
+    need_docker()
+    run_id = f"{RUN_ID}-serve-revive"
+    with DockerSocketProxy(tmp_path / "docker.sock") as proxy:
+        engine = docker.DockerClient(base_url=proxy.docker_host, timeout=120)
+        pool = PoolSandbox(run_id=run_id, limits=CFG.pool_limits(), size=1, client=engine, engine_wait_s=1.0)
+        cfg = CFG.model_copy(update={"workers": 1})
+        try:
+            with serving(cfg, pool) as running, httpx.Client(base_url=running.url, timeout=60) as c:
+                assert run_code(c, "print(1)")["status"] == "Success"
+                proxy.cut(f"gapforge.run={run_id}")
+                assert c.post("/run_code", json={"code": "print(2)", "language": "python"}).status_code == 503
+                deadline = time.monotonic() + 60
+                while pool.engine.failure is None:
+                    assert time.monotonic() < deadline, "the pool never gave up on the engine"
+                    time.sleep(0.2)
+                r = c.post("/run_code", json={"code": "print(2)", "language": "python"})
+                assert r.status_code == 503 and "checks again" in r.json()["error"], r.text
+                proxy.restore()
+                deadline = time.monotonic() + 120
+                while c.get("/health").status_code != 200:
+                    assert time.monotonic() < deadline, (
+                        "the service did not carry on once the engine was back"
+                    )
+                    time.sleep(0.5)
+                assert run_code(c, "print(3)")["run_result"]["stdout"] == "3\n"
+        finally:
+            engine.close()
+    left = docker.from_env().containers.list(all=True, filters={"label": f"gapforge.run={run_id}"})
+    assert left == [], "every container, the dead ones too, is removed"
+
+
 # --------------------------------------------------------------------------- config, auth, signals
 
 

@@ -119,6 +119,17 @@ class EngineWatch:
         self._up.set()  # wake every waiter: they see the failure
         return self.failure
 
+    def retry(self) -> None:
+        """Take back an earlier :meth:`give_up` (the engine answers again): the outage goes on as a
+        new wait, so the owner of the recovery can wait for it and rebuild."""
+        if self.failure is None:
+            return
+        self.failure = None
+        if self.down_since is None:
+            self.down_since = time.time()
+        self._down_mono = time.monotonic()
+        self._up.clear()
+
     def status(self) -> str | None:
         """The live line while an outage lasts, else None."""
         if self.down_since is None or self._down_mono is None:

@@ -422,6 +422,29 @@ class PoolSandbox:
             self._background.add(self._recovery)
             self._recovery.add_done_callback(self._background.discard)
 
+    async def revive(self) -> bool:
+        """After the pool gave up on a lost engine (``engine_wait_s``): when the engine answers
+        again, write off what is left, start a full set of new containers in the background and
+        return True; False while it is still away. For long-lived users such as ``gapforge
+        serve``; a run gives up for good and is resumed instead."""
+        if self.engine.failure is None:
+            return True
+        if self._closed or not await asyncio.to_thread(self.engine.probe):
+            return False
+        if self.engine.failure is None:  # another caller revived it meanwhile
+            return True
+        self.engine.retry()
+        self._idle.broken = None
+        self._gen += 1
+        self._alive = 0
+        for slot in self._idle.drain():
+            self._retire(slot)
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.create_task(self._recover())
+            self._background.add(self._recovery)
+            self._recovery.add_done_callback(self._background.discard)
+        return True
+
     async def _recover(self) -> None:
         """Wait for the engine, remove the dead containers, start a full set. Never raises."""
         try:

@@ -30,6 +30,7 @@ from gapforge.serve.config import ServeConfig
 
 R = TypeVar("R", ExecutionResult, ScriptResult)
 
+REVIVE_EVERY_S = 5.0  # how often a service whose pool gave up on the engine checks whether it is back
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
 
@@ -108,6 +109,8 @@ class Service:
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._mean_s = 0.5  # a running mean of execution time, for Retry-After
+        self._reviving: asyncio.Task[bool] | None = None
+        self._revive_at = -math.inf
 
     async def __aenter__(self) -> Service:
         self._slots = asyncio.Semaphore(self.pool.size)
@@ -121,6 +124,10 @@ class Service:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.cfg.drain_s):
                 await self._quiet.wait()
+        if self._reviving is not None:
+            self._reviving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reviving
         await asyncio.shield(self.pool.__aexit__(None, None, None))
 
     # ------------------------------------------------------------------ state
@@ -134,11 +141,23 @@ class Service:
         return self._running
 
     def engine_problem(self) -> str | None:
-        """Why executions cannot run now (the engine is away or was given up on), else None."""
+        """Why executions cannot run now (the engine is away or was given up on), else None. Once
+        the pool has given up on the engine, each call (at most every REVIVE_EVERY_S) checks in the
+        background whether it is back, and the service rebuilds its containers and carries on."""
         engine = self.pool.engine
         if engine.failure is not None:
-            return f"{engine.failure}; restart `gapforge serve` once the engine is back"
+            self._maybe_revive()
+            return f"{engine.failure}; the service checks again every {REVIVE_EVERY_S:g} s and carries on once it is back"
         return engine.status()
+
+    def _maybe_revive(self) -> None:
+        now = time.monotonic()
+        if self._draining or (self._reviving is not None and not self._reviving.done()):
+            return
+        if now - self._revive_at < REVIVE_EVERY_S:
+            return
+        self._revive_at = now
+        self._reviving = asyncio.get_running_loop().create_task(self.pool.revive())
 
     # ------------------------------------------------------------------ admission
 
