@@ -114,28 +114,32 @@ def _reap_all():
             return
 
 
-def _other_pids(spare=None):
+def _other_pids(spare=()):
     me = os.getpid()
-    return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (me, spare)]
+    return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) != me and int(n) not in spare]
+
+
+def _zygote_pids():
+    return [pid for pid in (z.live_pid() for z in ZYGOTES.values()) if pid is not None]
 
 
 def kill_everything_but_me():
     """Kill every process the candidate may have left behind, reap them; return how many there were.
 
     As PID 1 of a container, kill(-1) reaches every other process of the PID namespace; the pool
-    agent's zygote (see :class:`Zygote`) is spared: everything is stopped first (a fork bomb
+    agent's zygotes (see :class:`Zygote`) are spared: everything is stopped first (a fork bomb
     included, so the list of processes is complete), every other process is killed, and the
-    zygote is let go on. Elsewhere (local backend) we are a child subreaper, so every orphan is
+    zygotes are let go on. Elsewhere (local backend) we are a child subreaper, so every orphan is
     re-parented to us: kill our children until none is left.
     """
     if os.getpid() == 1:
-        spare = ZYGOTE.live_pid() if ZYGOTE is not None else None
+        spare = _zygote_pids()
         found = len(_other_pids(spare))
         for _ in range(100):
             if not _other_pids(spare):
                 break
             try:
-                if spare is None:
+                if not spare:
                     os.kill(-1, signal.SIGKILL)
                 else:
                     os.kill(-1, signal.SIGSTOP)
@@ -144,11 +148,12 @@ def kill_everything_but_me():
                             os.kill(pid, signal.SIGKILL)
                         except OSError:
                             pass
-                    os.kill(spare, signal.SIGCONT)
+                    for pid in spare:
+                        os.kill(pid, signal.SIGCONT)
             except OSError:
                 pass
             _reap_all()
-            spare = ZYGOTE.live_pid() if ZYGOTE is not None else None
+            spare = _zygote_pids()
             if not _other_pids(spare):
                 break
             time.sleep(0.002)
@@ -247,7 +252,9 @@ def _spawn_script(job, path, env, cwd, limits, deadline, apply_limits):
 
 # --------------------------------------------------------------------------- zygote
 
-ZYGOTE = None  # the pool agent's Zygote; None in the one-shot supervisor and the local backend
+# the pool agent's zygotes by target ("script": stdlib only, for scripts and stdio cases; "worker":
+# pytest and hypothesis loaded, for test workers); none in the one-shot supervisor and the local backend
+ZYGOTES = {}
 ZYGOTE_REPLY_S = 2.0
 
 
@@ -267,7 +274,7 @@ def _start_time(pid):
 
 class Zygote:
     """A clean interpreter forked from the pool agent before it has read any job, that forks the
-    candidate processes of every later job (scripts, stdio cases, test workers).
+    candidate processes of every later job (one for scripts and stdio cases, one for test workers).
 
     Forking costs ~1 ms where a fresh interpreter costs tens of ms, and a fork of the zygote holds
     nothing of any job: not the current job's expected outputs, not an earlier job's tests (a fork
@@ -434,14 +441,15 @@ def _zygote_child(request, fds):
 def _spawn_zygote(request, keep_fd, deadline):
     """Start a child through the zygote: (pid, stdin_w, stdout_r, stderr_r), or None when there is
     no working zygote (the caller then starts a fresh interpreter)."""
-    if ZYGOTE is None:
+    zygote = ZYGOTES.get(request["target"])
+    if zygote is None:
         return None
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     fds = [in_r, out_w, err_w] + ([keep_fd] if keep_fd is not None else [])
     try:
-        pid = ZYGOTE.spawn(request, fds, deadline)
+        pid = zygote.spawn(request, fds, deadline)
     finally:
         for fd in (in_r, out_w, err_w):
             os.close(fd)
@@ -1298,15 +1306,17 @@ def agent():
         return 2
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    # warm the imports every function job needs, so a fork starts ready
+    # before any job: no fork of a zygote ever holds a job's data. The script zygote has only the
+    # harness's stdlib modules (a small process forks fastest); the worker zygote has the imports
+    # every function job needs, so a test worker starts ready
+    ZYGOTES["script"] = Zygote().start()
     import _hypothesis_pytestplugin  # noqa: F401
     import _pytest.python
     import _pytest.runner  # noqa: F401
     import hypothesis  # noqa: F401
     import pytest  # noqa: F401
 
-    global ZYGOTE
-    ZYGOTE = Zygote().start()  # before any job: its forks never hold a job's data
+    ZYGOTES["worker"] = Zygote().start()
     os.write(1, ("%s\n" % READY_MARK).encode())
     stdin = os.fdopen(0, "rb", buffering=0)
     buf = b""
@@ -1339,7 +1349,7 @@ def agent():
                     anomalies.append("leftover_files")
                 if _remove_sysv_ipc():
                     anomalies.append("leftover_ipc")
-                if ZYGOTE.lost or ZYGOTE.live_pid() is None:
+                if any(z.lost or z.live_pid() is None for z in ZYGOTES.values()):
                     anomalies.append("zygote_lost")
                 result["anomalies"] = anomalies
             except Exception as exc:
