@@ -433,6 +433,20 @@ def mutation_sites(source: str, *, skip_main_guard: bool = True) -> int:
         return 0
 
 
+def pick_sites(n: int, max_mutants: int | None, rng: random.Random) -> list[list[int]]:
+    """Which of ``n`` sites to try, in groups: every site alone when they are at most
+    ``max_mutants``; else ``max_mutants`` equal slices in source order, each shuffled by ``rng``
+    (the caller takes the first site of a group that gives a usable, new mutant)."""
+    if max_mutants is None or n <= max_mutants:
+        return [[i] for i in range(n)]
+    groups = []
+    for k in range(max_mutants):
+        group = list(range(k * n // max_mutants, (k + 1) * n // max_mutants))
+        rng.shuffle(group)
+        groups.append(group)
+    return groups
+
+
 def generate_mutants(
     source: str, *, max_mutants: int | None = None, seed: int = 0, skip_main_guard: bool = True
 ) -> tuple[Mutant, ...]:
@@ -451,19 +465,9 @@ def generate_mutants(
         cands = _candidates(tree, skip_main_guard)
     except RecursionError:
         return ()
-    n = len(cands)
-    if max_mutants is None or n <= max_mutants:
-        groups = [[i] for i in range(n)]
-    else:
-        rng = random.Random(seed)
-        groups = []
-        for k in range(max_mutants):
-            group = list(range(k * n // max_mutants, (k + 1) * n // max_mutants))
-            rng.shuffle(group)
-            groups.append(group)
     mutants: list[Mutant] = []
     seen = {original}
-    for group in groups:
+    for group in pick_sites(len(cands), max_mutants, random.Random(seed)):
         for i in group:
             try:
                 m = _build(source, original, cands[i])
