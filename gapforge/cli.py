@@ -281,22 +281,33 @@ def images_build(
     ] = "auto",
     offline: Annotated[bool, typer.Option("--offline", help="Same as --base debootstrap.")] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even when the tag exists.")] = False,
+    language: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated runner languages: python, cpp, rust, go, java, javascript "
+            "(the others are built from a debootstrap base with Debian's toolchain packages)."
+        ),
+    ] = "python",
 ) -> None:
-    """Build the sandbox runner image (tag = content hash of its inputs; reused when present).
+    """Build the sandbox runner images (tag = content hash of their inputs; reused when present).
 
     Examples:
       gapforge images build            # registry when reachable, else offline
       gapforge images build --offline  # debootstrap base + host-downloaded wheels
+      gapforge images build --base debootstrap --language cpp,rust,go,java,javascript
     """
-    from gapforge.images.build import build_runner_image
+    from gapforge.images.build import build_images
     from gapforge.sandbox.docker import connect
 
     mode = "debootstrap" if offline else base
     if mode not in ("auto", "registry", "debootstrap"):
         raise _fail(f"unknown base {base!r}: use auto, registry or debootstrap", EXIT_BAD_INPUT)
+    languages = tuple(dict.fromkeys(part.strip() for part in language.split(",") if part.strip()))
+    if not languages:
+        raise _fail("--language names no language: give e.g. --language cpp,go", EXIT_BAD_INPUT)
     show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
-    tag = build_runner_image(connect(), mode, log=show, force=force)  # type: ignore[arg-type]
-    out.print(tag)
+    for tag in build_images(connect(), mode, languages, log=show, force=force):  # type: ignore[arg-type]
+        out.print(tag)
 
 
 @app.command()
