@@ -37,7 +37,7 @@ SUM = {
     "cpp": "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a{op}b<<'\\n';}\n",
     "rust": (
         "use std::io::Read;\nfn main(){let mut s=String::new();std::io::stdin().read_to_string(&mut s).unwrap();"
-        'let v:Vec<i64>=s.split_whitespace().map(|x|x.parse().unwrap()).collect();println!("{{}}",v[0]{op}v[1]);}}\n'
+        'let v:Vec<i64>=s.split_whitespace().map(|x|x.parse().unwrap()).collect();println!("{}",v[0]{op}v[1]);}\n'
     ),
     "go": 'package main\nimport "fmt"\nfunc main(){var a,b int64\nfmt.Scan(&a,&b)\nfmt.Println(a{op}b)}\n',
     "java": (
@@ -63,7 +63,7 @@ BROKEN = {
 }
 SPIN = {
     "cpp": "int main(){volatile unsigned long x=0;for(;;)x++;}\n",
-    "rust": "fn main(){let mut x:u64=0;loop{x=std::hint::black_box(x.wrapping_add(1));}}\n",
+    "rust": "fn main(){let mut x:u64=0;loop{unsafe{std::ptr::write_volatile(&mut x,std::ptr::read_volatile(&x)+1);}}}\n",
     "go": "package main\nvar x uint64\nfunc main(){for{x++}}\n",
     "java": "public class Main{static volatile long x;public static void main(String[] a){for(;;)x++;}}\n",
     "javascript": "let x=0;for(;;){x++;}\n",
