@@ -899,7 +899,9 @@ LANGS = {
     },
     "go": {
         "source": "main.go",
-        "compile": ["go", "build", "-p", "1", "-trimpath", "-ldflags=-s -w", "-o", "main", "main.go"],
+        # no -trimpath: it changes every package's build id, so the whole standard library would be
+        # rebuilt in each (empty, per-job) GOCACHE: ~10 s instead of ~0.3 s
+        "compile": ["go", "build", "-p", "1", "-ldflags=-s -w", "-o", "main", "main.go"],
         "artifact": "binary",
     },
     "java": {
