@@ -296,7 +296,7 @@ def images_build(
       gapforge images build --offline  # debootstrap base + host-downloaded wheels
       gapforge images build --base debootstrap --language cpp,rust,go,java,javascript
     """
-    from gapforge.images.build import build_images
+    from gapforge.images.build import build_images, check_language
     from gapforge.sandbox.docker import connect
 
     mode = "debootstrap" if offline else base
@@ -305,6 +305,8 @@ def images_build(
     languages = tuple(dict.fromkeys(part.strip() for part in language.split(",") if part.strip()))
     if not languages:
         raise _fail("--language names no language: give e.g. --language cpp,go", EXIT_BAD_INPUT)
+    for name in languages:
+        check_language(name)  # before any engine call: a typo is bad input, exit 2
     show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
     for tag in build_images(connect(), mode, languages, log=show, force=force):  # type: ignore[arg-type]
         out.print(tag)
