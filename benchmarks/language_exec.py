@@ -173,7 +173,7 @@ def main() -> int:
         "A trivial stdio program (read two integers, print the sum; one case) through the warm pool, "
         f"one container per language, concurrency 1; duration {report['duration_s']} s.  \n"
         f"Load average (1, 5, 15 min): before {load_before}, after {report['load_average']['after']} "
-        "(the machine is shared: another engineer's benchmark ran meanwhile).\n\n"
+        "(the machine is shared with another engineer; the load average says how busy it was).\n\n"
         "| language | mode | executions | exec/s | p50 ms | p95 ms | p50 / Python p50 |\n"
         "|---|---|---:|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n\n"
         f"C++ p50 with a cache hit / Python p50 = **{ratio}x** (target <= {TARGET:g}x: "
