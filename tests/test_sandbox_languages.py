@@ -427,3 +427,48 @@ int main(){
     assert again.status is Status.PASSED, again
     assert again.compile_cached is True
     assert again.stdout.strip() == f"genuine {tag}"
+
+
+# ---------------------------------------------------------------------------------- command line
+
+
+def _cli(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "gapforge", *args], capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_cli_rejects_bad_language_input(tmp_path: Any) -> None:
+    (tmp_path / "main.cpp").write_text("int main(){}\n")
+    (tmp_path / "cases.json").write_text('[{"input": "", "output": ""}]')
+    run = ["sandbox", "run", "-s", str(tmp_path / "main.cpp"), "-t", str(tmp_path / "cases.json")]
+    for extra, needle in (
+        (["--kind", "stdio", "--language", "cobol"], "unknown language 'cobol'"),
+        (["--language", "cpp"], "stdio problems only"),
+        (
+            ["--kind", "stdio", "--language", "cpp", "--backend", "local"],
+            "local backend runs Python programs only",
+        ),
+    ):
+        proc = _cli(*run, *extra)
+        assert proc.returncode == 2, (extra, proc.stderr)
+        assert needle in proc.stderr, proc.stderr
+    proc = _cli("images", "build", "--language", "cpp,cobol")
+    assert proc.returncode == 2 and "unknown language 'cobol'" in proc.stderr, proc.stderr
+
+
+@pytest.mark.docker
+def test_cli_runs_a_cpp_program(tmp_path: Any) -> None:
+    need("cpp")
+    (tmp_path / "main.cpp").write_text(SUM["cpp"].replace("{op}", "+"))
+    (tmp_path / "cases.json").write_text(SUM_CASES)
+    proc = _cli(
+        "sandbox", "run", "-s", str(tmp_path / "main.cpp"), "-t", str(tmp_path / "cases.json"),
+        "--kind", "stdio", "--language", "cpp", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "passed" and result["compile_cached"] is False, result
