@@ -193,7 +193,44 @@ def test_python_job_limits_are_unchanged() -> None:
     assert host_wall_s(cpp, LIMITS, COMPILE) == LIMITS.wall_seconds + COMPILE.wall_seconds
 
 
+def test_admission_across_languages_goes_by_priority(run: Callable[..., Any]) -> None:
+    import asyncio
+
+    from gapforge.sandbox.pool import _Admission
+
+    async def scenario() -> list[str]:
+        admission = _Admission(1)
+        order: list[str] = []
+        await admission.acquire()
+
+        async def job(name: str, priority: int) -> None:
+            await admission.acquire(priority)
+            order.append(name)
+            admission.release()
+
+        tasks = [asyncio.create_task(job("low", 0)), asyncio.create_task(job("high", 1))]
+        cancelled = asyncio.create_task(job("cancelled", 5))
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        await asyncio.sleep(0.01)
+        admission.release()
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario()) == ["high", "low"]
+
+
 # ---------------------------------------------------------------------------------- verdicts
+
+
+@pytest.mark.docker
+def test_language_pools_share_one_admission_bound(
+    execute: Callable[[Program], ExecutionResult], pool: Any
+) -> None:
+    assert execute(sum_program("cpp")).status is Status.PASSED
+    assert pool._admission is not None  # jobs of every language together stay within `size`
+    assert pool._by_language["cpp"]._admission is pool._admission
+    assert pool._by_language["cpp"].image.startswith("gapforge-runner-cpp:")
 
 
 @pytest.mark.docker

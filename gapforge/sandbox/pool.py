@@ -18,7 +18,9 @@ on first use (same limits, size and run id) and closes with itself; so a Python-
 starts another image, and each language's containers keep their own compile cache: the agent
 keeps compiled artifacts in its own memory (a candidate could rewrite any file it can reach),
 least recently used first out, bounded by ``COMPILE_CACHE_MB``, which is added to those
-containers' memory limit so a full cache never takes memory from the program.
+containers' memory limit so a full cache never takes memory from the program. Once a pool has a
+language pool, one admission bound of ``size`` jobs (by priority) covers them all; a pool that
+serves one language keeps its plain admission (its containers), exactly as before.
 
 Engine loss: a job whose stream breaks (or that hits the host backstop) makes the pool ping the
 engine. If nothing answers, the job is a ``sandbox_error`` (never a verdict), every container of
@@ -211,6 +213,38 @@ class _SlotQueue:
             raise
 
 
+class _Admission:
+    """At most ``n`` jobs at once across a pool and its language pools, handed out by priority,
+    then in arrival order (as idle containers are). Only pools that serve several languages have
+    one: a single-language pool's containers already bound its jobs."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int = 0) -> None:
+        if self._free > 0:
+            self._free -= 1
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (-priority, next(self._order), fut))
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # handed over just as the job was cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self._free += 1
+
+
 class PoolSandbox:
     """Warm pool of hardened containers: ``async with PoolSandbox(size=2) as sb: await sb.run(p)``.
 
@@ -238,6 +272,9 @@ class PoolSandbox:
         self.compile_limits = compile_limits or CompileLimits()
         self._by_language: dict[str, PoolSandbox] = {}
         self._language_lock: asyncio.Lock | None = None
+        # shared with the language pools once there is one: jobs of every language together stay
+        # within ``size`` (one per core), so a mixed load does not flip CPU-time verdicts
+        self._admission: _Admission | None = None
         self.engine_wait_s = engine_wait_s
         self.default_limits = limits or Limits()
         self.size = size or os.cpu_count() or 1
@@ -539,6 +576,8 @@ class PoolSandbox:
                 raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
             other = self._by_language.get(language)
             if other is None:
+                if self._admission is None:
+                    self._admission = _Admission(self.size)
                 other = PoolSandbox(
                     limits=self.default_limits,
                     size=self.size,
@@ -549,6 +588,7 @@ class PoolSandbox:
                     language=language,
                     compile_limits=self.compile_limits,
                 )
+                other._admission = self._admission
                 await other.__aenter__()
                 self._by_language[language] = other
             return other
@@ -559,6 +599,16 @@ class PoolSandbox:
             raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
         if program.language != self.language:
             return await (await self._pool_for(program.language)).run(program, lim)
+        admission = self._admission
+        if admission is None:
+            return await self._run_admitted(program, lim)
+        await admission.acquire(current_priority())
+        try:
+            return await self._run_admitted(program, lim)
+        finally:
+            admission.release()
+
+    async def _run_admitted(self, program: Program, lim: Limits) -> ExecutionResult:
         if _container_key(lim) != _container_key(self.default_limits):
             return await self._run_fresh(program, lim)
         job: dict[str, Any] = {
@@ -601,7 +651,14 @@ class PoolSandbox:
             "stdin": script.stdin,
             "limits": {**lim.model_dump(), "memory_cgroup": True, "rlimit_data_mb": script.memory_mb},
         }
-        result, sealed = await self._dispatch(job, lim)
+        admission = self._admission
+        if admission is not None:
+            await admission.acquire(current_priority())
+        try:
+            result, sealed = await self._dispatch(job, lim)
+        finally:
+            if admission is not None:
+                admission.release()
         return script_result(result, sealed, job["nonce"])
 
     async def _dispatch(
