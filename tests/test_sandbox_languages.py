@@ -183,6 +183,16 @@ def test_language_images_have_their_own_tags() -> None:
         recipe("debootstrap", "cobol")
 
 
+def test_every_layer_names_the_same_languages() -> None:
+    from gapforge.images.build import ALL_LANGUAGES
+    from gapforge.sandbox.base import LANGUAGES
+    from gapforge.sandbox.harness import harness
+
+    assert tuple(LANGUAGES) == ALL_LANGUAGES == ("python", *LANGS)
+    assert set(harness.LANGS) == set(LANGS)
+    assert {lang for lang, spec in harness.LANGS.items() if spec["compile"]} == set(COMPILED)
+
+
 def test_python_job_limits_are_unchanged() -> None:
     from gapforge.sandbox.job import compile_limit_fields, host_wall_s
 
