@@ -332,6 +332,23 @@ def test_memory_bomb_reports_memory_exceeded(
 
 
 @pytest.mark.docker
+@pytest.mark.parametrize("language", ["java", "javascript", "cpp"])
+def test_heap_exhaustion_is_memory_exceeded(
+    execute: Callable[[Program], ExecutionResult], language: str
+) -> None:
+    # the runtime's own out-of-memory failure (a JVM/V8 heap cap, std::bad_alloc or the cgroup's kill)
+    src = {
+        "java": "import java.util.*;\npublic class Main{public static void main(String[] a){List<long[]> k=new ArrayList<>();"
+        "for(;;){k.add(new long[1<<20]);}}}\n",
+        "javascript": "const k=[];for(;;){k.push(new Array(1<<20).fill(1.5));}\n",
+        "cpp": "#include <vector>\n#include <cstring>\nint main(){std::vector<char*> k;for(;;){char* p=new char[8<<20];"
+        "std::memset(p,1,8<<20);k.push_back(p);}}\n",
+    }[language]
+    r = execute(program(language, src))
+    assert r.status is Status.MEMORY_EXCEEDED, r
+
+
+@pytest.mark.docker
 def test_java_endless_output_is_capped(execute: Callable[[Program], ExecutionResult]) -> None:
     src = (
         'public class Main{public static void main(String[] a){String s="x".repeat(10000);'
