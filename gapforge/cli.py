@@ -35,6 +35,7 @@ from rich.text import Text
 from gapforge import __version__
 from gapforge.errors import ConfigError, GapforgeError
 from gapforge.sandbox import BACKENDS, ExecutionResult, Limits, Program, Status, open_sandbox
+from gapforge.sandbox.base import LANGUAGES
 
 if TYPE_CHECKING:
     from gapforge.config import RunConfig
@@ -219,7 +220,9 @@ def _print_result(result: ExecutionResult) -> None:
 @sandbox_app.command("run")
 @exit_codes
 def sandbox_run(
-    solution: Annotated[Path, typer.Option("--solution", "-s", help="The candidate program (Python).")],
+    solution: Annotated[
+        Path, typer.Option("--solution", "-s", help="The candidate program (Python, or --language's source).")
+    ],
     tests: Annotated[
         Path, typer.Option("--tests", "-t", help="pytest module (function) or JSON cases (stdio).")
     ],
@@ -234,6 +237,9 @@ def sandbox_run(
     cpu: Annotated[float, typer.Option(help="CPU seconds for the run.")] = Limits().cpu_seconds,
     memory: Annotated[int, typer.Option(help="Memory limit in MB.")] = Limits().memory_mb,
     wall: Annotated[float, typer.Option(help="Wall-clock backstop in seconds.")] = Limits().wall_seconds,
+    language: Annotated[
+        str, typer.Option(help="python | cpp | rust | go | java | javascript (not python: --kind stdio only)")
+    ] = "python",
 ) -> None:
     """Run one solution with its tests in the sandbox.
 
@@ -243,19 +249,29 @@ def sandbox_run(
     Examples:
       gapforge sandbox run --solution sol.py --tests test_sol.py --json
       gapforge sandbox run -s prog.py -t cases.json --kind stdio
+      gapforge sandbox run -s main.cpp -t cases.json --kind stdio --language cpp
     """
+    if language not in LANGUAGES:
+        raise _fail(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}", EXIT_BAD_INPUT)
     if kind not in ("function", "stdio"):
         raise _fail(f"unknown kind {kind!r}: use --kind function or --kind stdio", EXIT_BAD_INPUT)
     if backend not in BACKENDS:
         raise _fail(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}", EXIT_BAD_INPUT)
     sol_text = _read_text(solution, "solution")
     tests_text = _read_text(tests, "tests")
-    _check_program_input(sol_text, tests_text, kind, solution, tests)
+    if language == "python":
+        _check_program_input(sol_text, tests_text, kind, solution, tests)
+    elif kind != "stdio":
+        raise _fail(f"{language} programs run as stdio problems only: add --kind stdio", EXIT_BAD_INPUT)
+    elif not sol_text.strip():
+        raise _fail(f"the solution file {solution} is empty", EXIT_BAD_INPUT)
+    else:  # the tests are the same JSON cases as for Python; only the solution is another language
+        _check_program_input("pass\n", tests_text, kind, solution, tests)
     try:
         limits = Limits(cpu_seconds=cpu, memory_mb=memory, wall_seconds=max(wall, cpu + 5))
     except ValueError as exc:
         raise _fail(f"invalid limits: {exc}", EXIT_BAD_INPUT) from None
-    program = Program(kind=kind, solution=sol_text, tests=tests_text)
+    program = Program(kind=kind, solution=sol_text, tests=tests_text, language=language)
     if backend == "local":
         _say("warning:", "yellow", "the local backend is weaker isolation than Docker (see README)")
 
@@ -281,22 +297,35 @@ def images_build(
     ] = "auto",
     offline: Annotated[bool, typer.Option("--offline", help="Same as --base debootstrap.")] = False,
     force: Annotated[bool, typer.Option(help="Rebuild even when the tag exists.")] = False,
+    language: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated runner languages: python, cpp, rust, go, java, javascript "
+            "(the others are built from a debootstrap base with Debian's toolchain packages)."
+        ),
+    ] = "python",
 ) -> None:
-    """Build the sandbox runner image (tag = content hash of its inputs; reused when present).
+    """Build the sandbox runner images (tag = content hash of their inputs; reused when present).
 
     Examples:
       gapforge images build            # registry when reachable, else offline
       gapforge images build --offline  # debootstrap base + host-downloaded wheels
+      gapforge images build --base debootstrap --language cpp,rust,go,java,javascript
     """
-    from gapforge.images.build import build_runner_image
+    from gapforge.images.build import build_images, check_language
     from gapforge.sandbox.docker import connect
 
     mode = "debootstrap" if offline else base
     if mode not in ("auto", "registry", "debootstrap"):
         raise _fail(f"unknown base {base!r}: use auto, registry or debootstrap", EXIT_BAD_INPUT)
+    languages = tuple(dict.fromkeys(part.strip() for part in language.split(",") if part.strip()))
+    if not languages:
+        raise _fail("--language names no language: give e.g. --language cpp,go", EXIT_BAD_INPUT)
+    for name in languages:
+        check_language(name)  # before any engine call: a typo is bad input, exit 2
     show = lambda m: console.print(f"  {m}", markup=False)  # noqa: E731
-    tag = build_runner_image(connect(), mode, log=show, force=force)  # type: ignore[arg-type]
-    out.print(tag)
+    for tag in build_images(connect(), mode, languages, log=show, force=force):  # type: ignore[arg-type]
+        out.print(tag)
 
 
 @app.command()

@@ -91,7 +91,8 @@ def test_unreadable_sealed_result_is_infrastructure() -> None:
 
 def test_status_vocabulary_is_exact() -> None:
     assert [s.value for s in Status] == [
-        "passed", "failed", "error", "timeout", "memory_exceeded", "output_exceeded", "sandbox_error",
+        "passed", "failed", "error", "timeout", "memory_exceeded", "output_exceeded", "compile_error",
+        "sandbox_error",
     ]  # fmt: skip
     assert Status.SANDBOX_ERROR.is_infrastructure and not Status.FAILED.is_infrastructure
 

@@ -7,6 +7,12 @@
 Both paths download the pinned wheels on the host with pip and install them in the image with
 ``--no-index``; the build runs with ``--network none``. The tag is the content hash of every build
 input, so an existing tag is reused and a changed harness gets a new image.
+
+Other languages (:data:`LANGUAGES`): one runner image per language, the Python runner (the harness
+stays the in-container supervisor) on a debootstrap base whose ``--include`` list adds that
+language's toolchain from Debian's own packages, so the toolchain is whatever the suite pins and
+the build stays offline. Only the debootstrap path builds them (a registry base would need the
+network inside the build). The toolchain's version output is recorded as image labels.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Literal
 import docker
 import docker.errors
 
-from gapforge.errors import ImageBuildError, ImageNotFound
+from gapforge.errors import ConfigError, ImageBuildError, ImageNotFound
 
 BaseMode = Literal["auto", "registry", "debootstrap"]
 RUNNER_REPO = "gapforge-runner"
@@ -37,6 +43,34 @@ DEBIAN_SUITE = "bookworm"
 IMAGE_LABEL = "gapforge.image"
 
 Log = Callable[[str], None]
+TOOLCHAIN_LABEL = "gapforge.toolchain"
+
+
+@dataclass(frozen=True)
+class LanguageImage:
+    """What a language adds to the runner: Debian packages and the command that prints their versions."""
+
+    packages: tuple[str, ...]
+    version_cmd: str
+
+
+# Debian bookworm's own packages: the suite pins the versions (g++ 12, rustc 1.63, Go 1.19,
+# OpenJDK 17, Node.js 18).
+LANGUAGES: dict[str, LanguageImage] = {
+    "cpp": LanguageImage(("g++",), "g++ --version | head -n1"),
+    # libc6-dev by name: rustc depends on the virtual libc-dev, which debootstrap does not resolve
+    "rust": LanguageImage(("rustc", "libc6-dev"), "rustc --version"),
+    "go": LanguageImage(("golang-go",), "go version"),
+    "java": LanguageImage(("default-jdk-headless",), "javac -version 2>&1; java -version 2>&1 | head -n1"),
+    "javascript": LanguageImage(("nodejs",), "echo node $(node --version)"),
+}
+ALL_LANGUAGES: tuple[str, ...] = ("python", *LANGUAGES)
+
+
+def check_language(language: str) -> str:
+    if language != "python" and language not in LANGUAGES:
+        raise ConfigError(f"unknown language {language!r}; choose one of: {', '.join(ALL_LANGUAGES)}")
+    return language
 
 
 def _noop(_: str) -> None:
@@ -53,21 +87,26 @@ class Recipe:
     dockerfile: str
     requirements: str
     harness: str
+    language: str = "python"
 
     @property
     def tag(self) -> str:
         h = hashlib.sha256()
-        for part in (
+        parts = [
             self.base_mode,
             self.base_ref,
             self.python_version,
             self.dockerfile,
             self.requirements,
             self.harness,
-        ):
+        ]
+        if self.language != "python":  # the Python runner's tag is computed as it always was
+            parts.append(self.language)  # (base_ref already names the toolchain packages)
+        for part in parts:
             h.update(part.encode())
             h.update(b"\0")
-        return f"{RUNNER_REPO}:{h.hexdigest()[:16]}"
+        name = RUNNER_REPO if self.language == "python" else f"{RUNNER_REPO}-{self.language}"
+        return f"{name}:{h.hexdigest()[:16]}"
 
 
 def cache_dir() -> Path:
@@ -83,22 +122,36 @@ def _read(package: str, name: str) -> str:
     return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
-def debootstrap_recipe_text() -> str:
-    return f"debootstrap --variant=minbase --include=python3,python3-venv {DEBIAN_SUITE}"
+def _include(language: str = "python") -> str:
+    extra = LANGUAGES[language].packages if language != "python" else ()
+    return ",".join(("python3", "python3-venv", *extra))
 
 
-def debootstrap_base_tag() -> str:
-    digest = hashlib.sha256(debootstrap_recipe_text().encode()).hexdigest()[:12]
-    return f"{BASE_REPO}:{DEBIAN_SUITE}-{digest}"
+def debootstrap_recipe_text(language: str = "python") -> str:
+    return f"debootstrap --variant=minbase --include={_include(language)} {DEBIAN_SUITE}"
 
 
-def recipe(base_mode: Literal["registry", "debootstrap"]) -> Recipe:
+def debootstrap_base_tag(language: str = "python") -> str:
+    digest = hashlib.sha256(debootstrap_recipe_text(language).encode()).hexdigest()[:12]
+    suffix = "" if language == "python" else f"-{language}"
+    return f"{BASE_REPO}:{DEBIAN_SUITE}{suffix}-{digest}"
+
+
+def recipe(base_mode: Literal["registry", "debootstrap"], language: str = "python") -> Recipe:
+    check_language(language)
     dockerfile = _read("gapforge.images", "python-runner/Dockerfile")
     requirements = _read("gapforge.images", "python-runner/requirements.txt")
     harness = _read("gapforge.sandbox.harness", "harness.py")
     if base_mode == "registry":
+        if language != "python":
+            raise ConfigError(
+                f"the {language} runner is built only from a debootstrap base (its toolchain comes from "
+                "Debian packages, installed offline); use `gapforge images build --base debootstrap`"
+            )
         return Recipe("registry", REGISTRY_BASE, "3.12", dockerfile, requirements, harness)
-    return Recipe("debootstrap", debootstrap_base_tag(), "3.11", dockerfile, requirements, harness)
+    return Recipe(
+        "debootstrap", debootstrap_base_tag(language), "3.11", dockerfile, requirements, harness, language
+    )
 
 
 def _image_exists(client: docker.DockerClient, ref: str) -> bool:
@@ -109,8 +162,18 @@ def _image_exists(client: docker.DockerClient, ref: str) -> bool:
     return True
 
 
-def resolve_runner_image(client: docker.DockerClient) -> str:
-    """The runner image built from this gapforge's inputs, whichever base path built it."""
+def resolve_runner_image(client: docker.DockerClient, language: str = "python") -> str:
+    """The runner image built from this gapforge's inputs, whichever base path built it; for
+    another language, that language's runner (built only from a debootstrap base)."""
+    check_language(language)
+    if language != "python":
+        tag = recipe("debootstrap", language).tag
+        if _image_exists(client, tag):
+            return tag
+        raise ImageNotFound(
+            f"the gapforge {language} sandbox image for this version is not built on this Docker engine; "
+            f"build it with `gapforge images build --base debootstrap --language {language}`"
+        )
     modes: tuple[Literal["registry", "debootstrap"], ...] = ("registry", "debootstrap")
     for mode in modes:
         tag = recipe(mode).tag
@@ -162,9 +225,9 @@ def download_wheels(rec: Recipe, log: Log = _noop) -> Path:
     return target
 
 
-def ensure_debootstrap_base(client: docker.DockerClient, log: Log = _noop) -> str:
+def ensure_debootstrap_base(client: docker.DockerClient, log: Log = _noop, language: str = "python") -> str:
     """The offline Debian base image; made once with debootstrap and kept (tarball + image)."""
-    tag = debootstrap_base_tag()
+    tag = debootstrap_base_tag(language)
     if _image_exists(client, tag):
         log(f"base: {tag} (cached image)")
         return tag
@@ -181,11 +244,15 @@ def ensure_debootstrap_base(client: docker.DockerClient, log: Log = _noop) -> st
             )
         rootfs = Path(tempfile.mkdtemp(prefix="gapforge-rootfs-", dir=cache_dir()))
         try:
-            log("base: debootstrap (about a minute)")
+            log(
+                "base: debootstrap (about a minute"
+                + ("" if language == "python" else ", more with a toolchain")
+                + ")"
+            )
             cmd = [
                 "debootstrap",
                 "--variant=minbase",
-                "--include=python3,python3-venv",
+                f"--include={_include(language)}",
                 DEBIAN_SUITE,
                 str(rootfs),
             ]
@@ -220,10 +287,60 @@ def registry_reachable(client: docker.DockerClient) -> bool:
     return True
 
 
+def toolchain_versions(client: docker.DockerClient, base_ref: str, language: str) -> str:
+    """The toolchain's own version output, read from the base image (no network)."""
+    try:
+        raw = client.containers.run(
+            base_ref,
+            ["sh", "-c", LANGUAGES[language].version_cmd],
+            network_mode="none",
+            remove=True,
+            stdout=True,
+            stderr=True,
+        )
+    except docker.errors.DockerException as exc:
+        raise ImageBuildError(
+            f"could not read the {language} toolchain's version from {base_ref}: {exc}"
+        ) from exc
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " | ".join(line.strip() for line in text.splitlines() if line.strip())[:500]
+
+
+def build_images(
+    client: docker.DockerClient,
+    base: BaseMode = "auto",
+    languages: tuple[str, ...] = ("python",),
+    *,
+    log: Log = _noop,
+    force: bool = False,
+) -> list[str]:
+    """Build (or reuse) the runner image of each language asked for; returns their tags."""
+    for language in languages:
+        check_language(language)
+    if base == "registry" and any(lang != "python" for lang in languages):
+        raise ConfigError(
+            "language runners are built only from a debootstrap base (their toolchains are Debian "
+            "packages installed offline); use `--base debootstrap` or `--base auto`"
+        )
+    tags = []
+    for language in languages:
+        mode: BaseMode = base if language == "python" else "debootstrap"
+        tags.append(build_runner_image(client, mode, log=log, force=force, language=language))
+    return tags
+
+
 def build_runner_image(
-    client: docker.DockerClient, base: BaseMode = "auto", *, log: Log = _noop, force: bool = False
+    client: docker.DockerClient,
+    base: BaseMode = "auto",
+    *,
+    log: Log = _noop,
+    force: bool = False,
+    language: str = "python",
 ) -> str:
-    """Build (or reuse) the runner image; returns its tag."""
+    """Build (or reuse) the runner image of ``language`` (default: the Python runner); returns its tag."""
+    check_language(language)
+    if language != "python":
+        return _build_language_image(client, language, log=log, force=force)
     mode: Literal["registry", "debootstrap"]
     if base == "auto":
         for candidate in modes_all():
@@ -278,4 +395,49 @@ def build_runner_image(
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
     log(f"runner: built {rec.tag}")
+    return rec.tag
+
+
+def _build_language_image(client: docker.DockerClient, language: str, *, log: Log, force: bool) -> str:
+    rec = recipe("debootstrap", language)
+    if not force and _image_exists(client, rec.tag):
+        log(f"{language}: {rec.tag} already built")
+        return rec.tag
+    base_ref = ensure_debootstrap_base(client, log, language)
+    versions = toolchain_versions(client, base_ref, language)
+    log(f"{language}: toolchain {versions}")
+    wheels = download_wheels(rec, log)
+    ctx = Path(tempfile.mkdtemp(prefix="gapforge-build-"))
+    try:
+        (ctx / "Dockerfile").write_text(rec.dockerfile)
+        (ctx / "requirements.txt").write_text(rec.requirements)
+        (ctx / "harness.py").write_text(rec.harness)
+        shutil.copytree(wheels, ctx / "wheels", ignore=shutil.ignore_patterns(".complete"))
+        log(f"{language}: building {rec.tag}")
+        try:
+            client.images.build(
+                path=str(ctx),
+                tag=rec.tag,
+                buildargs={"BASE": base_ref},
+                network_mode="none",
+                rm=True,
+                forcerm=True,
+                labels={
+                    IMAGE_LABEL: "runner",
+                    "gapforge.base": "debootstrap",
+                    "gapforge.language": language,
+                    "gapforge.packages": ",".join(LANGUAGES[language].packages),
+                    TOOLCHAIN_LABEL: versions,
+                },
+            )
+        except docker.errors.BuildError as exc:
+            tail = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log)[
+                -1500:
+            ]
+            raise ImageBuildError(f"building {rec.tag} failed: {exc.msg}\n{tail}") from exc
+        except docker.errors.APIError as exc:
+            raise ImageBuildError(f"building {rec.tag} failed: {exc}") from exc
+    finally:
+        shutil.rmtree(ctx, ignore_errors=True)
+    log(f"{language}: built {rec.tag}")
     return rec.tag

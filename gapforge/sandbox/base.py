@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Literal, Protocol, Self, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Status(StrEnum):
@@ -27,6 +27,9 @@ class Status(StrEnum):
     TIMEOUT = "timeout"
     MEMORY_EXCEEDED = "memory_exceeded"
     OUTPUT_EXCEEDED = "output_exceeded"
+    COMPILE_ERROR = (
+        "compile_error"  # a compiled language's program did not compile (or its compile hit a limit)
+    )
     SANDBOX_ERROR = "sandbox_error"  # infrastructure: never a score, retry instead
 
     @property
@@ -35,6 +38,10 @@ class Status(StrEnum):
 
 
 Kind = Literal["function", "stdio"]
+# "python" runs every kind; the others run ``stdio`` programs only (JavaScript included: no
+# function harness for node yet), compiled first where the language compiles.
+Language = Literal["python", "cpp", "rust", "go", "java", "javascript"]
+LANGUAGES: tuple[str, ...] = ("python", "cpp", "rust", "go", "java", "javascript")
 
 
 # Which executions go first when every sandbox slot is busy: higher first, then in arrival order.
@@ -82,6 +89,18 @@ class Limits(BaseModel):
         )
 
 
+class CompileLimits(BaseModel):
+    """Limits of the compile step of a compiled language (C++, Rust, Go, Java), apart from the
+    program's own: CPU seconds and wall seconds of the compiler, and the bytes of its output kept
+    (a failed compile's message is that output, capped). Python and JavaScript do not compile."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cpu_seconds: float = Field(default=20.0, gt=0, le=600)
+    wall_seconds: float = Field(default=60.0, gt=0, le=1200)
+    output_bytes: int = Field(default=64_000, ge=1024, le=10_000_000)
+
+
 class Program(BaseModel):
     """One candidate program and the tests that judge it, executed together in one run.
 
@@ -89,6 +108,11 @@ class Program(BaseModel):
     ``tests`` is a pytest-style module of ``test_*`` functions (hypothesis allowed).
     ``stdio``: ``solution`` is a program reading stdin; ``tests`` is JSON, either a list of
     ``{"input": str, "output": str}`` or ``{"cases": [...], "float_tolerance": 1e-6}``.
+    ``language``: ``python`` (the default, every kind) or ``cpp``, ``rust``, ``go``, ``java``,
+    ``javascript`` (``stdio`` only; Java's class is ``Main``). A compiled language's program is
+    compiled once per run under :class:`CompileLimits`; a failed compile is ``compile_error``.
+    A Python program's ``language`` is left out of its serialized form and its digest, so
+    every id made before languages existed stays the same.
     Output comparison ignores trailing whitespace on each line and trailing blank lines;
     tokens that both parse as non-integer floats match within the tolerance (relative to
     max(1, |expected|)); every other token must match exactly.
@@ -99,6 +123,7 @@ class Program(BaseModel):
     kind: Kind = "function"
     solution: str
     tests: str
+    language: Language = Field(default="python", exclude_if=lambda v: v == "python")
 
     @field_validator("tests")
     @classmethod
@@ -107,10 +132,22 @@ class Program(BaseModel):
             raise ValueError("the tests are empty: give at least one test")
         return v
 
+    @model_validator(mode="after")
+    def _stdio_only_outside_python(self) -> Self:
+        if self.language != "python" and self.kind != "stdio":
+            raise ValueError(
+                f"{self.language} programs run as stdio problems only (kind='stdio'); "
+                f"kind={self.kind!r} needs language='python'"
+            )
+        return self
+
     @property
     def digest(self) -> str:
-        """Content id: same program + same tests -> same id."""
-        blob = json.dumps({"kind": self.kind, "solution": self.solution, "tests": self.tests}, sort_keys=True)
+        """Content id: same program + same tests (+ same language, when not Python) -> same id."""
+        fields = {"kind": self.kind, "solution": self.solution, "tests": self.tests}
+        if self.language != "python":
+            fields["language"] = self.language
+        blob = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -139,6 +176,10 @@ class ExecutionResult(BaseModel):
     wall_s: float = 0.0
     message: str = ""
     backend: str = ""
+    # compiled languages only (left out of the serialized form otherwise): whether the compiled
+    # artifact came from the warm pool's cache, and the compile step's wall seconds (0 on a hit)
+    compile_cached: bool | None = Field(default=None, exclude_if=lambda v: v is None)
+    compile_s: float | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @property
     def passed(self) -> bool:

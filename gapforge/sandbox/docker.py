@@ -26,9 +26,10 @@ from docker.types import LogConfig, Ulimit
 
 from gapforge.errors import DockerUnavailable, SandboxError
 from gapforge.images.build import resolve_runner_image
-from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status
+from gapforge.sandbox.base import CompileLimits, ExecutionResult, Limits, Program, Status
 from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch, ping_with
 from gapforge.sandbox.job import (
+    host_wall_s,
     infra_result,
     limit_result,
     new_nonce,
@@ -107,9 +108,10 @@ def sweep(client: docker.DockerClient, *, stale_only: bool = True) -> int:
     return removed
 
 
-def hardened_host_config(limits: Limits) -> dict[str, Any]:
-    """Container settings shared by the fresh-container mode and the warm pool."""
-    mem = f"{limits.memory_mb + HARNESS_OVERHEAD_MB}m"
+def hardened_host_config(limits: Limits, *, extra_mb: int = 0) -> dict[str, Any]:
+    """Container settings shared by the fresh-container mode and the warm pool. ``extra_mb``: memory
+    the supervisor itself may hold beyond its usual overhead (the pool's compile cache)."""
+    mem = f"{limits.memory_mb + HARNESS_OVERHEAD_MB + extra_mb}m"
     return {
         "network_mode": "none",
         "read_only": True,
@@ -132,7 +134,12 @@ CONTAINER_CONFIG: dict[str, Any] = {"user": SANDBOX_UID, "hostname": "sandbox", 
 
 
 class DockerSandbox:
-    """Fresh container per execution. Use as ``async with DockerSandbox() as sb: await sb.run(p)``."""
+    """Fresh container per execution. Use as ``async with DockerSandbox() as sb: await sb.run(p)``.
+
+    ``image`` is the Python runner; a program in another language runs in that language's runner
+    (looked up on first use; ``gapforge images build --language L`` builds it). No compile cache:
+    every run compiles in its own container. ``compile_limits`` bound each compile step.
+    """
 
     name = "docker"
 
@@ -145,9 +152,12 @@ class DockerSandbox:
         run_id: str = "adhoc",
         client: docker.DockerClient | None = None,
         engine_wait_s: float = 600.0,
+        compile_limits: CompileLimits | None = None,
     ) -> None:
         self.image = image
         self.default_limits = limits or Limits()
+        self.compile_limits = compile_limits or CompileLimits()
+        self._language_images: dict[str, str] = {}
         self.max_concurrency = max_concurrency or os.cpu_count() or 1
         self.run_id = run_id
         self._client = client
@@ -215,7 +225,8 @@ class DockerSandbox:
         async with self._sem:
             if self.engine.down or self.engine.failure is not None:
                 await self._await_engine()
-            result = await asyncio.to_thread(self._run_sync, program, lim)
+            image = await self._image_for(program.language)
+            result = await asyncio.to_thread(self._run_sync, program, lim, image)
             if result.status is Status.SANDBOX_ERROR and not await asyncio.to_thread(self.engine.probe):
                 self.engine.lost("an engine call failed during a run")
                 return infra_result(
@@ -223,16 +234,30 @@ class DockerSandbox:
                 )
             return result
 
-    def _run_sync(self, program: Program, limits: Limits) -> ExecutionResult:
-        assert self.image is not None
-        job = write_job_dir(program, limits, memory_cgroup=True, tmp="/tmp")
+    async def _image_for(self, language: str) -> str:
+        if language == "python":
+            assert self.image is not None
+            return self.image
+        if language not in self._language_images:
+            self._language_images[language] = await asyncio.to_thread(
+                resolve_runner_image, self.client, language
+            )
+        return self._language_images[language]
+
+    def _run_sync(self, program: Program, limits: Limits, image: str | None = None) -> ExecutionResult:
+        image = image or self.image
+        assert image is not None
+        job = write_job_dir(
+            program, limits, memory_cgroup=True, tmp="/tmp", compile_limits=self.compile_limits
+        )
         nonce = new_nonce()
         cid: str | None = None
+        backstop = host_wall_s(program, limits, self.compile_limits) + HOST_GRACE_S
         t0 = time.monotonic()
         try:
             try:
                 created = self.client.api.create_container(
-                    self.image,
+                    image,
                     command=HARNESS_CMD,
                     environment={"GAPFORGE_NONCE": nonce},
                     labels=container_labels(self.run_id),
@@ -247,13 +272,13 @@ class DockerSandbox:
                 self.client.api.start(cid)
             except docker.errors.ImageNotFound as exc:
                 raise SandboxError(
-                    f"the sandbox image {self.image} vanished; run `gapforge images build`"
+                    f"the sandbox image {image} vanished; run `gapforge images build`"
                 ) from exc
             except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
                 return infra_result(f"could not start the sandbox container: {exc}", backend=self.name)
             host_killed = False
             try:
-                self.client.api.wait(cid, timeout=int(limits.wall_seconds + HOST_GRACE_S) + 1)
+                self.client.api.wait(cid, timeout=int(backstop) + 1)
             except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
                 host_killed = True
                 try:
@@ -283,7 +308,7 @@ class DockerSandbox:
             if host_killed:
                 return limit_result(
                     Status.TIMEOUT,
-                    f"wall-clock backstop hit ({limits.wall_seconds + HOST_GRACE_S:.0f} s); container destroyed",
+                    f"wall-clock backstop hit ({backstop:.0f} s); container destroyed",
                     backend=self.name,
                     wall_s=wall,
                 )

@@ -12,7 +12,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from gapforge.sandbox.base import ExecutionResult, Limits, Program, ScriptResult, Status, TestRecord
+from gapforge.sandbox.base import (
+    CompileLimits,
+    ExecutionResult,
+    Limits,
+    Program,
+    ScriptResult,
+    Status,
+    TestRecord,
+)
 
 RESULT_MARK = "@@GAPFORGE-RESULT@@"  # must match the harness
 HARNESS_PATH = Path(str(resources.files("gapforge.sandbox.harness").joinpath("harness.py")))
@@ -22,6 +30,27 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
+def compile_limit_fields(program: Program, compile_limits: CompileLimits | None) -> dict[str, float | int]:
+    """The compile step's limits, added to the job's limits for another language only (a Python
+    job's limits stay exactly what they were)."""
+    if program.language == "python":
+        return {}
+    cl = compile_limits or CompileLimits()
+    return {
+        "compile_cpu_seconds": cl.cpu_seconds,
+        "compile_wall_seconds": cl.wall_seconds,
+        "compile_output_bytes": cl.output_bytes,
+    }
+
+
+def host_wall_s(program: Program, limits: Limits, compile_limits: CompileLimits | None) -> float:
+    """The wall time the harness may take before the host's backstop: the program's, plus the
+    compile step's for a compiled language."""
+    if program.language == "python":
+        return limits.wall_seconds
+    return limits.wall_seconds + (compile_limits or CompileLimits()).wall_seconds
+
+
 def write_job_dir(
     program: Program,
     limits: Limits,
@@ -29,6 +58,7 @@ def write_job_dir(
     memory_cgroup: bool,
     tmp: str | None = None,
     rlimit_data_mb: int | None = None,
+    compile_limits: CompileLimits | None = None,
 ) -> Path:
     """A read-only job directory: solution, tests and job.json. The caller removes it."""
     job = Path(tempfile.mkdtemp(prefix="gapforge-job-"))
@@ -45,8 +75,11 @@ def write_job_dir(
                 **limits.model_dump(),
                 "memory_cgroup": memory_cgroup,
                 "rlimit_data_mb": rlimit_data_mb,
+                **compile_limit_fields(program, compile_limits),
             },
         }
+        if program.language != "python":
+            spec["language"] = program.language
         (job / "job.json").write_text(json.dumps(spec), encoding="utf-8")
         for f in job.iterdir():
             f.chmod(0o444)
@@ -127,6 +160,8 @@ def parse_sealed_result(stdout: str, nonce: str, *, backend: str, wall_s: float)
             wall_s=round(wall_s, 4),
             message=str(raw.get("message", "")),
             backend=backend,
+            compile_cached=None if raw.get("compile_cached") is None else bool(raw["compile_cached"]),
+            compile_s=None if raw.get("compile_s") is None else round(float(raw["compile_s"]), 4),
         )
     except (ValueError, KeyError, TypeError, ValidationError) as exc:
         return ExecutionResult(

@@ -21,6 +21,7 @@ import time
 from types import TracebackType
 from typing import Self
 
+from gapforge.errors import ConfigError
 from gapforge.sandbox.base import ExecutionResult, Limits, Program, Status
 from gapforge.sandbox.job import (
     HARNESS_PATH,
@@ -78,6 +79,11 @@ class LocalSandbox:
 
     async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
         lim = limits or self.default_limits
+        if program.language != "python":
+            raise ConfigError(
+                f"the local backend runs Python programs only; run {program.language} programs on the "
+                "pool or docker backend (their toolchains live in the language's runner image)"
+            )
         async with self._sem:
             return await asyncio.to_thread(self._run_sync, program, lim)
 

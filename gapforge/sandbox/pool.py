@@ -14,6 +14,16 @@ leftover process or file, harness error, a host-side timeout) and at shutdown.
 Container-level limits (memory, pids, disk, CPUs) are fixed per pool; a job asking for other
 container-level limits runs in a fresh container instead, so every limit always holds.
 
+Languages: a pool's containers run one runner image, that of its ``language`` (default Python).
+A program in another language goes to a pool of that language's image which this pool creates
+on first use (same limits, size and run id) and closes with itself; so a Python-only user never
+starts another image, and each language's containers keep their own compile cache: the agent
+keeps compiled artifacts in its own memory (a candidate could rewrite any file it can reach),
+least recently used first out, bounded by ``COMPILE_CACHE_MB``, which is added to those
+containers' memory limit so a full cache never takes memory from the program. Once a pool has a
+language pool, one admission bound of ``size`` jobs (by priority) covers them all; a pool that
+serves one language keeps its plain admission (its containers), exactly as before.
+
 Engine loss: a job whose stream breaks (or that hits the host backstop) makes the pool ping the
 engine. If nothing answers, the job is a ``sandbox_error`` (never a verdict), every container of
 that generation is written off, jobs wait, and one recovery task pings with backoff
@@ -47,6 +57,7 @@ from docker.types import LogConfig
 from gapforge.errors import ConfigError, DockerUnavailable, SandboxError
 from gapforge.images.build import resolve_runner_image
 from gapforge.sandbox.base import (
+    CompileLimits,
     ExecutionResult,
     Limits,
     Program,
@@ -67,6 +78,8 @@ from gapforge.sandbox.docker import (
 from gapforge.sandbox.engine import ENGINE_ERRORS, EngineWatch, ping_with
 from gapforge.sandbox.job import (
     RESULT_MARK,
+    compile_limit_fields,
+    host_wall_s,
     infra_result,
     limit_result,
     new_nonce,
@@ -79,6 +92,7 @@ READY_MARK = "@@GAPFORGE-READY@@"
 READY_TIMEOUT_S = 60.0
 MAX_RESULT_BYTES = 1 << 30
 STOP_POLL_S = 0.25
+COMPILE_CACHE_MB = 32  # must match the harness's COMPILE_CACHE_BYTES
 
 
 def _container_key(limits: Limits) -> tuple[int, int, int, float]:
@@ -201,8 +215,44 @@ class _SlotQueue:
             raise
 
 
+class _Admission:
+    """At most ``n`` jobs at once across a pool and its language pools, handed out by priority,
+    then in arrival order (as idle containers are). Only pools that serve several languages have
+    one: a single-language pool's containers already bound its jobs."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int = 0) -> None:
+        if self._free > 0:
+            self._free -= 1
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (-priority, next(self._order), fut))
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # handed over just as the job was cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self._free += 1
+
+
 class PoolSandbox:
-    """Warm pool of hardened containers: ``async with PoolSandbox(size=2) as sb: await sb.run(p)``."""
+    """Warm pool of hardened containers: ``async with PoolSandbox(size=2) as sb: await sb.run(p)``.
+
+    ``language``: the runner image of this pool's containers (``image`` overrides it). Programs
+    in other languages run on a pool per language, created on first use (see the module's doc).
+    """
 
     name = "pool"
 
@@ -216,8 +266,18 @@ class PoolSandbox:
         run_id: str = "adhoc",
         client: docker.DockerClient | None = None,
         engine_wait_s: float = 600.0,
+        language: str = "python",
+        compile_limits: CompileLimits | None = None,
     ) -> None:
         self.image = image
+        self.language = language
+        self.compile_limits = compile_limits or CompileLimits()
+        self._by_language: dict[str, PoolSandbox] = {}
+        self._language_lock: asyncio.Lock | None = None
+        # shared with the language pools once there is one: jobs of every language together stay
+        # within ``size`` (one per core), so a mixed load does not flip CPU-time verdicts
+        self._admission: _Admission | None = None
+        self.engine_wait_s = engine_wait_s
         self.default_limits = limits or Limits()
         self.size = size or os.cpu_count() or 1
         self.max_concurrency = self.size  # admission control: never more jobs than warm containers
@@ -252,7 +312,7 @@ class PoolSandbox:
             self._client = await asyncio.to_thread(connect)
         self.engine.ping = ping_with(self.client)
         if self.image is None:
-            self.image = await asyncio.to_thread(resolve_runner_image, self.client)
+            self.image = await asyncio.to_thread(resolve_runner_image, self.client, self.language)
         await asyncio.to_thread(sweep, self.client)
         try:
             slots = await asyncio.gather(*(asyncio.to_thread(self._start_slot) for _ in range(self.size)))
@@ -269,6 +329,11 @@ class PoolSandbox:
     ) -> None:
         self._closed = True
         self._stopping.set()
+        if self._language_lock is not None:
+            async with self._language_lock:  # a language pool being started finishes first
+                pass
+        for other in list(self._by_language.values()):
+            await other.__aexit__(exc_type, exc, tb)
         for task in list(self._background):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -283,7 +348,9 @@ class PoolSandbox:
     def _start_slot(self) -> _Slot:
         assert self.image is not None
         gen = self._gen
-        host_config = hardened_host_config(self.default_limits)
+        host_config = hardened_host_config(
+            self.default_limits, extra_mb=COMPILE_CACHE_MB if self.language != "python" else 0
+        )
         host_config["log_config"] = LogConfig(type="none")  # results travel over attach, not logs
         try:
             created = self.client.api.create_container(
@@ -525,19 +592,64 @@ class PoolSandbox:
 
     # ------------------------------------------------------------------ jobs
 
+    async def _pool_for(self, language: str) -> PoolSandbox:
+        """The pool of ``language``'s image, started on first use and closed with this one."""
+        if self._language_lock is None:
+            self._language_lock = asyncio.Lock()
+        async with self._language_lock:
+            if self._closed:
+                raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
+            other = self._by_language.get(language)
+            if other is None:
+                if self._admission is None:
+                    self._admission = _Admission(self.size)
+                other = PoolSandbox(
+                    limits=self.default_limits,
+                    size=self.size,
+                    recycle_after=self.recycle_after,
+                    run_id=self.run_id,
+                    client=self.client,
+                    engine_wait_s=self.engine_wait_s,
+                    language=language,
+                    compile_limits=self.compile_limits,
+                )
+                other._admission = self._admission
+                await other.__aenter__()
+                self._by_language[language] = other
+            return other
+
     async def run(self, program: Program, limits: Limits | None = None) -> ExecutionResult:
         lim = limits or self.default_limits
         if self._closed:
             raise SandboxError("the pool is closed; open a new one with `async with PoolSandbox()`")
+        if program.language != self.language:
+            return await (await self._pool_for(program.language)).run(program, lim)
+        admission = self._admission
+        if admission is None:
+            return await self._run_admitted(program, lim)
+        await admission.acquire(current_priority())
+        try:
+            return await self._run_admitted(program, lim)
+        finally:
+            admission.release()
+
+    async def _run_admitted(self, program: Program, lim: Limits) -> ExecutionResult:
         if _container_key(lim) != _container_key(self.default_limits):
             return await self._run_fresh(program, lim)
         job: dict[str, Any] = {
             "kind": program.kind,
             "solution": program.solution,
             "tests": program.tests,
-            "limits": {**lim.model_dump(), "memory_cgroup": True, "rlimit_data_mb": None},
+            "limits": {
+                **lim.model_dump(),
+                "memory_cgroup": True,
+                "rlimit_data_mb": None,
+                **compile_limit_fields(program, self.compile_limits),
+            },
         }
-        result, _ = await self._dispatch(job, lim)
+        if program.language != "python":
+            job["language"] = program.language
+        result, _ = await self._dispatch(job, lim, host_wall_s(program, lim, self.compile_limits))
         return result
 
     async def run_script(self, script: Script, limits: Limits | None = None) -> ScriptResult:
@@ -564,17 +676,27 @@ class PoolSandbox:
             "stdin": script.stdin,
             "limits": {**lim.model_dump(), "memory_cgroup": True, "rlimit_data_mb": script.memory_mb},
         }
-        result, sealed = await self._dispatch(job, lim)
+        admission = self._admission
+        if admission is not None:
+            await admission.acquire(current_priority())
+        try:
+            result, sealed = await self._dispatch(job, lim)
+        finally:
+            if admission is not None:
+                admission.release()
         return script_result(result, sealed, job["nonce"])
 
-    async def _dispatch(self, job: dict[str, Any], lim: Limits) -> tuple[ExecutionResult, str]:
-        """Run one job on a warm container: (the result, the agent's sealed output)."""
+    async def _dispatch(
+        self, job: dict[str, Any], lim: Limits, wall_s: float | None = None
+    ) -> tuple[ExecutionResult, str]:
+        """Run one job on a warm container: (the result, the agent's sealed output). ``wall_s``:
+        the harness's wall budget when it is more than the program's (a compile step)."""
         job["nonce"] = new_nonce()
         slot = await self._idle.get(current_priority())
         healthy = False  # stays False when the caller is cancelled mid-job: the container is then
         # replaced, and removing it kills the program (the thread reading its stream ends with it)
         try:
-            result, sealed, healthy, lost = await asyncio.to_thread(self._run_on, slot, job, lim)
+            result, sealed, healthy, lost = await asyncio.to_thread(self._run_on, slot, job, lim, wall_s)
             if lost:
                 # the stream broke or the backstop fired: was it the program, or the engine?
                 if slot.gen == self._gen and not await asyncio.to_thread(self.engine.probe):
@@ -597,21 +719,22 @@ class PoolSandbox:
 
     async def _run_fresh(self, program: Program, limits: Limits) -> ExecutionResult:
         if self._fresh is None:
-            self._fresh = DockerSandbox(self.image, client=self.client, run_id=self.run_id)
+            self._fresh = DockerSandbox(
+                self.image, client=self.client, run_id=self.run_id, compile_limits=self.compile_limits
+            )
             await self._fresh.__aenter__()
         return await self._fresh.run(program, limits)
 
     def _run_on(
-        self, slot: _Slot, job: dict[str, Any], limits: Limits
+        self, slot: _Slot, job: dict[str, Any], limits: Limits, wall_s: float | None = None
     ) -> tuple[ExecutionResult, str, bool, bool]:
         """(result, the agent's sealed output, container still healthy, stream lost or backstop hit)."""
         nonce = job["nonce"]
         t0 = time.monotonic()
+        backstop = (wall_s if wall_s is not None else limits.wall_seconds) + HOST_GRACE_S
         try:
             slot.sock.sendall(json.dumps(job).encode() + b"\n")
-            raw = slot.read_until(
-                f"{RESULT_MARK} {nonce} ".encode(), t0 + limits.wall_seconds + HOST_GRACE_S, self._stopping
-            )
+            raw = slot.read_until(f"{RESULT_MARK} {nonce} ".encode(), t0 + backstop, self._stopping)
         except (OSError, ConnectionError) as exc:
             return (
                 infra_result(f"lost the pool container's stream: {exc}", backend=self.name),
@@ -624,7 +747,7 @@ class PoolSandbox:
             return (
                 limit_result(
                     Status.TIMEOUT,
-                    f"wall-clock backstop hit ({limits.wall_seconds + HOST_GRACE_S:.0f} s); container destroyed",
+                    f"wall-clock backstop hit ({backstop:.0f} s); container destroyed",
                     backend=self.name,
                     wall_s=wall,
                 ),
