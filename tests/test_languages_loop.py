@@ -5,7 +5,9 @@ a small C++ problem's validity for real."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -516,3 +518,68 @@ def test_the_oracle_answers_inputs_with_the_cpp_reference(pool_sandbox: Any, run
                 config,
             )
         )
+
+
+# --------------------------------------------------------------------------- a whole round in C++
+
+
+@dataclasses.dataclass
+class _Scripted:
+    """A chat model that answers from a function of the last message (and records what it got)."""
+
+    answer: Callable[[str], str]
+    seen: list[str] = dataclasses.field(default_factory=list)
+
+    async def complete(self, messages: Any, *, seed: int | None = None) -> Any:
+        from gapforge.llm import Completion
+
+        self.seen.append(messages[-1].content)
+        return Completion(
+            text=self.answer(messages[-1].content), finish_reason="stop", model="m", latency_s=0.0
+        )
+
+
+@pytest.mark.docker
+def test_a_cpp_seed_goes_through_the_whole_round(pool_sandbox: Any, run: Any, tmp_path: Any) -> None:
+    from test_sandbox_languages import need
+
+    from gapforge.config import demo_config
+    from gapforge.dataset.records import AttemptRecord, ProblemRecord, RoundRecord
+    from gapforge.dataset.store import RunStore, read_table
+    from gapforge.generators.loop import Generator, Models
+
+    need("cpp")
+    draft = json.loads(cpp_problem(input_generator=GENERATOR, input_validator=VALIDATOR).model_dump_json())
+    challenger = _Scripted(lambda _: "```json\n" + json.dumps(draft) + "\n```")
+    weak = _Scripted(lambda _: "```cpp\n" + WRONG_CPP + "```")
+    strong = _Scripted(lambda _: "Here:\n```c++\n" + KADANE_CPP + "```")
+    cfg = demo_config("http://127.0.0.1:9")
+    cfg = cfg.model_copy(
+        update={
+            "loop": cfg.loop.model_copy(
+                update={"max_rounds": 1, "max_mutants": 8, "validity_runs": 2, "repair_turns": 0}
+            ),
+            "oracle": cfg.oracle.model_copy(update={"n_inputs": 8, "max_mutations": 8}),
+        }
+    )
+    seed = with_language(Seed(id="s-x", topic="maximum subarray"), "cpp")
+
+    async def go() -> Any:
+        store = RunStore.open(tmp_path, config_hash=cfg.config_hash, config=cfg.model_dump(mode="json"))
+        try:
+            gen = Generator(cfg, Models(challenger, weak, strong), pool_sandbox, store)
+            return await gen.run([seed], concurrency=1)
+        finally:
+            store.close()
+
+    stats = run(go())
+    (rnd,) = read_table(tmp_path, "rounds", RoundRecord)
+    assert rnd.verdict.value == "accepted", (rnd.reason, stats.errors)
+    (problem,) = read_table(tmp_path, "problems", ProblemRecord)
+    assert problem.problem.language == "cpp"
+    assert problem.oracle is not None and problem.oracle.suites and problem.oracle.suites[0].language == "cpp"
+    assert "\nLanguage: cpp\n" in challenger.seen[0]
+    assert "```cpp code block" in weak.seen[0] and "C++17" in strong.seen[0]
+    attempts = read_table(tmp_path, "attempts", AttemptRecord)
+    assert {a.attempt.code for a in attempts if a.attempt.role == "strong"} == {KADANE_CPP}
+    assert {a.attempt.score for a in attempts if a.attempt.role == "weak"} == {0.0}
