@@ -7,7 +7,8 @@ setup:
 demo: setup
 	.venv/bin/gapforge demo --out demo-out
 
-test: setup
+test:
+	@GAPFORGE_LANGUAGES=cpp,rust,go,java,javascript ./scripts/setup.sh
 	./scripts/test.sh
 
 bench: setup

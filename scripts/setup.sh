@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-command setup, idempotent: virtualenv, package (+dev tools), Docker engine, sandbox image.
+# One-command setup, idempotent: virtualenv, package (+dev tools), Docker engine, sandbox images.
 # A second run only checks and takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +21,10 @@ fi
 
 scripts/ensure-docker.sh
 .venv/bin/gapforge images build >&2
+# Other languages' runners (GAPFORGE_LANGUAGES, comma-separated; `make test` asks for all of them),
+# each a debootstrap base with Debian's toolchain, about a minute and a half per language the first
+# time, reused after that.
+if [ -n "${GAPFORGE_LANGUAGES:-}" ]; then
+  .venv/bin/gapforge images build --base debootstrap --language "$GAPFORGE_LANGUAGES" >&2
+fi
 echo "[setup] ready" >&2

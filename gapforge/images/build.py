@@ -249,9 +249,12 @@ def ensure_debootstrap_base(client: docker.DockerClient, log: Log = _noop, langu
                 + ("" if language == "python" else ", more with a toolchain")
                 + ")"
             )
+            debs = cache_dir() / "debs"  # shared by every language's base: each package downloads once
+            debs.mkdir(exist_ok=True)
             cmd = [
                 "debootstrap",
                 "--variant=minbase",
+                f"--cache-dir={debs.resolve()}",
                 f"--include={_include(language)}",
                 DEBIAN_SUITE,
                 str(rootfs),
