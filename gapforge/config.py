@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from gapforge.errors import ConfigError
-from gapforge.sandbox.base import Limits
+from gapforge.sandbox.base import LANGUAGES, Language, Limits
 from gapforge.verifiers.gates import GATE_PRESETS, GateConfig, ProseGate
 
 if TYPE_CHECKING:
@@ -238,6 +238,27 @@ class SeedsConfig(_Section):
     topics_file: Path | None = None
     source_dir: Path | None = None
     dataset: Path | None = None
+    # The languages problems are written in: seed i gets languages[i % len(languages)] (in the
+    # seeds' stable order), unless its dataset row names its own ``language``.
+    languages: tuple[Language, ...] = ("python",)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list | tuple):
+            return v
+        if not v:
+            raise ValueError(f"the language list is empty; give one or more of {', '.join(LANGUAGES)}")
+        out = []
+        for item in v:
+            name = item.strip().lower() if isinstance(item, str) else item
+            if name not in LANGUAGES:
+                raise ValueError(f"unknown language {item!r}; use one of {', '.join(LANGUAGES)}")
+            if name not in out:
+                out.append(name)
+        return tuple(out)
 
     @field_validator("topics")
     @classmethod

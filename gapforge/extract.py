@@ -20,8 +20,24 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gapforge.errors import MalformedOutput
 from gapforge.models import Example, Problem
+from gapforge.sandbox.base import Language
 
 _PY_LANGS = frozenset({"python", "py", "python3", "py3", "python2", "ipython3", "sage"})
+# Fence tags that name each other language's code (a bare fence counts for every language).
+_FENCE_ALIASES: dict[str, frozenset[str]] = {
+    "cpp": frozenset({"cpp", "c++", "cc", "cxx", "hpp"}),
+    "rust": frozenset({"rust", "rs"}),
+    "go": frozenset({"go", "golang"}),
+    "java": frozenset({"java"}),
+    "javascript": frozenset({"javascript", "js", "node", "nodejs", "mjs"}),
+}
+# How a challenger may name a language in its JSON ("C++" for cpp, ...).
+_LANGUAGE_ALIASES = {
+    **{alias: lang for lang, aliases in _FENCE_ALIASES.items() for alias in aliases},
+    "python": "python",
+    "py": "python",
+    "python3": "python",
+}
 _JSON_LANGS = frozenset({"json", "jsonc", "json5", "javascript", "js"})
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>.*?)[ \t]*$")
 _LANG = re.compile(r"[{.\s]*([A-Za-z0-9_+#-]*)")
@@ -88,8 +104,13 @@ class _Block:
         )
 
 
-def extract_code(text: str, entry_point: str | None = None) -> str | None:
-    """The Python program in a model's reply, or None when it has none.
+def extract_code(text: str, entry_point: str | None = None, language: Language = "python") -> str | None:
+    """The ``language`` program in a model's reply, or None when it has none.
+
+    Other languages than Python: the last longest fenced block tagged with the language (```cpp,
+    ```c++, ```cc, ```cxx; ```rust, ```rs; ```go, ```golang; ```java; ```javascript, ```js,
+    ```node), else the longest bare fenced block; nothing is parsed, and a reply without such a
+    fence has no program. Python:
 
     Prefers fenced blocks (```python, ```py, bare ``` or ~~~; an unterminated fence runs to the
     end). With several blocks: the last one that defines ``entry_point`` when given, else the
@@ -98,6 +119,8 @@ def extract_code(text: str, entry_point: str | None = None) -> str | None:
     drivers are kept: stdio programs need them.
     """
     try:
+        if language != "python":
+            return _extract_other(text, language)
         return _extract_code(text, entry_point)
     except RecursionError:  # pathological nesting: treat as no code rather than crash the loop
         return None
@@ -118,6 +141,18 @@ def _extract_code(text: str, entry_point: str | None) -> str | None:
     if _is_code(_parse(body)):
         return _clean(body)
     return _salvage(body)
+
+
+def _extract_other(text: str, language: Language) -> str | None:
+    body = _strip_think(text.replace("\r\n", "\n").replace("\r", "\n"))
+    body = _TRAILING_SPECIAL.sub("", body)
+    blocks = [b for b in _fenced_blocks(body) if b.code.strip()]
+    aliases = _FENCE_ALIASES[language]
+    tagged = [b for b in blocks if b.lang in aliases]
+    candidates = tagged or [b for b in blocks if b.lang == ""]
+    if not candidates:
+        return None
+    return _clean(max(reversed(candidates), key=lambda b: len(b.code.strip())).code)
 
 
 def _choose(candidates: list[_Block], entry_point: str | None) -> _Block:
@@ -265,11 +300,23 @@ class Review(BaseModel):
     reason: str = ""
 
 
-def parse_problem(text: str) -> Problem:
-    """A challenger reply -> Problem, or MalformedOutput saying exactly what is wrong."""
+def parse_problem(text: str, language: Language | None = None) -> Problem:
+    """A challenger reply -> Problem, or MalformedOutput saying exactly what is wrong.
+
+    ``language``: the language the problem was asked in. A reply that names none is taken to be
+    in it; one that names another is malformed. None: a reply without ``language`` is Python."""
     obj = _json_object(text, "problem")
+    data = _normalize_problem(obj)
+    if language is not None:
+        named = data.setdefault("language", language)
+        if named != language:
+            raise MalformedOutput(
+                f"the problem is written in {named!r} but this seed asks for {language!r}; "
+                f'write the reference solution in {language} and set "language": "{language}"',
+                raw=text,
+            )
     try:
-        return Problem.model_validate(_normalize_problem(obj))
+        return Problem.model_validate(data)
     except ValidationError as exc:
         raise MalformedOutput(
             f"the problem JSON is not a valid problem: {_describe(exc)}", raw=text
@@ -351,6 +398,12 @@ def _normalize_problem(obj: dict[str, Any]) -> dict[str, Any]:
     for key in ("kind", "difficulty"):
         if isinstance(data.get(key), str):
             data[key] = data[key].strip().lower()
+    if isinstance(data.get("language"), str):
+        data["language"] = _LANGUAGE_ALIASES.get(
+            data["language"].strip().lower(), data["language"].strip().lower()
+        )
+    elif "language" in data and data["language"] is None:
+        del data["language"]
     tests = data.get("tests")
     if isinstance(tests, list | dict):
         if data.get("kind") == "stdio" or not all(isinstance(t, str) for t in tests):

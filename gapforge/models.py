@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from gapforge.sandbox.base import ExecutionResult, Kind, Program
+from gapforge.sandbox.base import ExecutionResult, Kind, Language, Program
 
 Difficulty = Literal["easy", "medium", "hard"]
 Role = Literal["challenger", "weak", "strong", "reviewer"]
@@ -54,6 +54,32 @@ class Example(BaseModel):
 
 _ORACLE_FIELDS = ("input_generator", "input_validator", "checker")
 
+# How a solver is told which language to write, and the fence tag its answer goes in.
+LANGUAGE_NAMES: dict[str, str] = {
+    "python": "Python",
+    "cpp": "C++17",
+    "rust": "Rust",
+    "go": "Go",
+    "java": "Java",
+    "javascript": "JavaScript",
+}
+LANGUAGE_NOTES: dict[str, str] = {
+    "python": "",
+    "cpp": "It is compiled with g++ 12 (-O2 -std=c++17); use the standard library only.",
+    "rust": "It is compiled with rustc 1.63 (edition 2021, -O); use the standard library only.",
+    "go": "It is built with Go 1.19 as package main; use the standard library only.",
+    "java": "Name the public class Main; it is compiled with OpenJDK 17; use the standard library only.",
+    "javascript": "It runs with Node.js 18 (node main.js); use no packages.",
+}
+FENCE_TAGS: dict[str, str] = {
+    "python": "python",
+    "cpp": "cpp",
+    "rust": "rust",
+    "go": "go",
+    "java": "java",
+    "javascript": "javascript",
+}
+
 
 class Problem(BaseModel):
     """A challenger-written coding problem: the statement solvers see and the hidden checks.
@@ -84,6 +110,9 @@ class Problem(BaseModel):
     input_generator: str | None = None
     input_validator: str | None = None
     checker: str | None = None
+    # The language of the reference and of the solutions; the oracle's sources above stay Python
+    # in every language. Left out of the JSON when Python, so Python problems keep their ids.
+    language: Language = "python"
 
     @field_validator("entry_point")
     @classmethod
@@ -100,12 +129,19 @@ class Problem(BaseModel):
         for key in _ORACLE_FIELDS:
             if key in data and data[key] is None:
                 del data[key]
+        if data.get("language") == "python":
+            del data["language"]
         return data
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Problem:
         if self.kind == "function" and not self.entry_point:
             raise ValueError("a function problem needs an entry_point (the function solvers must define)")
+        if self.language != "python" and self.kind != "stdio":
+            raise ValueError(
+                f"a {self.language} problem must be kind 'stdio' (a program reading standard input); "
+                "only Python problems may be kind 'function'"
+            )
         return self
 
     @property
@@ -115,7 +151,7 @@ class Problem(BaseModel):
     def program(self, solution: str) -> Program:
         """The solution against the challenger's tests only; see :func:`final_suites` for every
         hidden suite a problem is judged on."""
-        return Program(kind=self.kind, solution=solution, tests=self.tests)
+        return Program(kind=self.kind, solution=solution, tests=self.tests, language=self.language)
 
     def solver_view(self) -> str:
         """Everything a solver may see: statement, contract, examples. Never the tests or reference."""
@@ -125,10 +161,13 @@ class Problem(BaseModel):
             if self.signature:
                 parts += ["Signature:", "```python", self.signature.strip(), "```"]
         else:
+            name = LANGUAGE_NAMES[self.language]
             parts += [
                 "",
-                "Write a complete Python program that reads standard input and writes standard output.",
+                f"Write a complete {name} program that reads standard input and writes standard output.",
             ]
+            if LANGUAGE_NOTES[self.language]:
+                parts += [LANGUAGE_NOTES[self.language]]
             if self.io_contract:
                 parts += ["Input/output contract:", self.io_contract.strip()]
         if self.examples:
@@ -154,13 +193,15 @@ class HiddenSuite(BaseModel):
     kind: Kind
     tests: str = Field(min_length=1)
     cpu_limit_s: float | None = Field(default=None, gt=0)
+    # The solutions' language (left out of the JSON when Python: old records load unchanged).
+    language: Language = Field(default="python", exclude_if=lambda v: v == "python")
 
     @classmethod
     def of(cls, problem: Problem) -> HiddenSuite:
-        return cls(name=CHALLENGER_SUITE, kind=problem.kind, tests=problem.tests)
+        return cls(name=CHALLENGER_SUITE, kind=problem.kind, tests=problem.tests, language=problem.language)
 
     def program(self, solution: str) -> Program:
-        return Program(kind=self.kind, solution=solution, tests=self.tests)
+        return Program(kind=self.kind, solution=solution, tests=self.tests, language=self.language)
 
     def case_name(self, test_name: str) -> str:
         """The case a test record is about (function suites name tests ``test_<case>``)."""

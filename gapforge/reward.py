@@ -45,7 +45,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from gapforge.errors import ConfigError, RewardsUnmeasured, SandboxError
 from gapforge.extract import extract_code
@@ -60,6 +60,7 @@ from gapforge.sandbox import (
     combine_results,
     open_sandbox,
 )
+from gapforge.sandbox.base import Language
 from gapforge.sandbox.slots import HostSlots
 from gapforge.verifiers.budgets import judging_limits
 
@@ -70,7 +71,7 @@ DEFAULT_MAX_UNMEASURED = 32  # consecutive unmeasured completions that stop a tr
 SLOT_TIMEOUT_S = 600.0
 SLOT_POLL_S = 0.25
 CLOSE_TIMEOUT_S = 120.0
-TASK_COLUMNS = ("kind", "tests", "entry_point", "reference_cpu_s", "cpu_limit_s", "hidden_suites")
+TASK_COLUMNS = ("kind", "tests", "entry_point", "reference_cpu_s", "cpu_limit_s", "hidden_suites", "language")
 
 
 class RewardTask(BaseModel):
@@ -86,6 +87,21 @@ class RewardTask(BaseModel):
     reference_cpu_s: float | None = None  # scales the CPU limit like generation did (EvalPlus rule)
     cpu_limit_s: float | None = None  # the CPU limit generation measured pass rates under
     suites: tuple[HiddenSuite, ...] = ()
+    # the language completions are written and run in (stdio only outside Python); a ground truth
+    # or column without one is Python (every export before languages existed)
+    language: Language = "python"
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, v: Any) -> Any:
+        # a missing dataset cell reads as None or NaN
+        return "python" if v is None or v == "" or (isinstance(v, float) and math.isnan(v)) else v
+
+    @model_validator(mode="after")
+    def _stdio_outside_python(self) -> RewardTask:
+        if self.language != "python" and self.kind != "stdio":
+            raise ValueError(f"a {self.language} task must be kind 'stdio', got kind={self.kind!r}")
+        return self
 
     @field_validator("reference_cpu_s", "cpu_limit_s", mode="before")
     @classmethod
@@ -103,7 +119,7 @@ class RewardTask(BaseModel):
 
     def hidden_suites(self) -> tuple[HiddenSuite, ...]:
         """Every suite a completion must pass, the problem's own tests first."""
-        own = HiddenSuite(name=CHALLENGER_SUITE, kind=self.kind, tests=self.tests)
+        own = HiddenSuite(name=CHALLENGER_SUITE, kind=self.kind, tests=self.tests, language=self.language)
         return (own, *(s for s in self.suites if s.name != CHALLENGER_SUITE))
 
     @classmethod
@@ -143,7 +159,7 @@ class RewardTask(BaseModel):
         plain = [{"input": c["input"], "output": c["output"]} for c in cases]
         tol = data.get("float_tolerance")
         tests = json.dumps({"cases": plain, "float_tolerance": tol} if tol is not None else plain)
-        return cls(kind="stdio", tests=tests, **limits)
+        return cls(kind="stdio", tests=tests, language=data.get("language") or "python", **limits)
 
 
 def _self_check_tests(script: str) -> str | None:
@@ -468,7 +484,9 @@ def judged_runs(completion: str, task: RewardTask, base: Limits) -> list[tuple[s
     """The executions that judge one completion: its code against each hidden suite (the
     problem's own tests first), under the CPU limit its pass rates were measured under. None when
     the completion has no code (that scores 0.0: the policy's failure)."""
-    code = extract_code(completion, entry_point=task.entry_point) if completion else None
+    code = (
+        extract_code(completion, entry_point=task.entry_point, language=task.language) if completion else None
+    )
     if code is None:
         return None
     limits = judging_limits(base, task.reference_cpu_s, task.cpu_limit_s)
@@ -582,9 +600,12 @@ def tasks_from_columns(n: int, columns: Mapping[str, Any]) -> list[RewardTask]:
         refs = column("reference_cpu_s") if "reference_cpu_s" in columns else [None] * n
         cpus = column("cpu_limit_s") if "cpu_limit_s" in columns else [None] * n
         suites = column("hidden_suites") if "hidden_suites" in columns else [None] * n
+        langs = column("language") if "language" in columns else [None] * n
         return [
-            RewardTask(kind=k, tests=t, entry_point=e or None, reference_cpu_s=r, cpu_limit_s=c, suites=h)
-            for k, t, e, r, c, h in zip(kinds, tests, entries, refs, cpus, suites, strict=True)
+            RewardTask(
+                kind=k, tests=t, entry_point=e or None, reference_cpu_s=r, cpu_limit_s=c, suites=h, language=g
+            )
+            for k, t, e, r, c, h, g in zip(kinds, tests, entries, refs, cpus, suites, langs, strict=True)
         ]
     if "ground_truth" in columns:
         return [RewardTask.from_ground_truth(g) for g in column("ground_truth")]

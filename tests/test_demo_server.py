@@ -38,7 +38,9 @@ FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)```", re.DOTALL)
 
 
 def prompt(name: str, **fields: object) -> str:
-    return (PROMPTS / f"{name}.md").read_text().format(**fields)
+    # a Python seed's language fields, which the challenger prompt has since languages (issue 17)
+    python = {"language": "python", "language_name": "Python", "language_rules": ""}
+    return (PROMPTS / f"{name}.md").read_text().format(**(python | fields))
 
 
 def challenger_messages(

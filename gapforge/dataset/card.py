@@ -56,7 +56,12 @@ def _q(s: str) -> str:
 
 
 def yaml_header(
-    *, license: str, pretty_name: str, n_problems: int, files: Mapping[str, Sequence[str]]
+    *,
+    license: str,
+    pretty_name: str,
+    n_problems: int,
+    files: Mapping[str, Sequence[str]],
+    languages: Sequence[str] = (LANGUAGE,),
 ) -> str:
     """The Hub's metadata. ``files`` lists each table's shards (``data/<table>/<split>-….parquet``);
     every split that has shards becomes a data file of the table's config."""
@@ -73,7 +78,7 @@ def yaml_header(
             f"- {t}"
             for t in (
                 "code",
-                LANGUAGE,
+                *languages,
                 "synthetic",
                 "reinforcement-learning",
                 "verifiable-rewards",
@@ -139,8 +144,13 @@ def render_card(
     cfg = data.config
     name = pretty_name or str(cfg.get("name") or "gapforge dataset")
     counts = {t: len(rows.get(t, ())) for t in TABLE_NAMES}
+    by_language = Counter(str(r.get("language") or LANGUAGE) for r in rows.get("problems", ()))
+    seed_languages: Counter[str] = Counter(str(s.seed.language) for s in data.seeds)
+    languages = sorted({*by_language, *seed_languages} or {LANGUAGE}, key=lambda x: (x != LANGUAGE, x))
     out: list[str] = [
-        yaml_header(license=license, pretty_name=name, n_problems=counts["problems"], files=files)
+        yaml_header(
+            license=license, pretty_name=name, n_problems=counts["problems"], files=files, languages=languages
+        )
     ]
     verdicts = Counter(r.verdict.value for r in data.rounds)
     n_rounds = sum(verdicts.values())
@@ -157,6 +167,13 @@ def render_card(
         "",
         f"- accepted problems: **{counts['problems']}** from {len(data.seeds)} finished seeds and "
         f"{n_rounds} challenger rounds",
+        "- languages: "
+        + ", ".join(
+            f"{lang} {by_language.get(lang, 0)} accepted of {seed_languages.get(lang, 0)} seeds"
+            for lang in languages
+        )
+        + " (the reference and the solutions are in the problem's `language`; input generators, "
+        "validators and checkers are Python)",
         f"- solver attempts: {counts['attempts']}; trajectories: {counts['trajectories']} "
         f"({labels.get('positive', 0)} positive, {labels.get('negative', 0)} negative); "
         f"preference pairs: {counts['preferences']}",

@@ -6,7 +6,8 @@ format     file             rows
 verl       train.parquet    data_source, prompt (chat), ability, reward_model {style, ground_truth},
                             extra_info {split, index, problem_id, ...}; + gapforge_reward.py
 trl        train.parquet    prompt (chat) + the reward function's columns: kind, tests,
-                            entry_point, reference_cpu_s, cpu_limit_s, hidden_suites, problem_id
+                            entry_point, reference_cpu_s, cpu_limit_s, hidden_suites, problem_id,
+                            language
 openrlhf   train.jsonl      input (chat), label (JSON ground truth); + reward_func.py
 open-r1    train.parquet    problem (text), verification_info {language, test_cases[{input,
                             output, type, fn_name}], float_tolerance, cpu_limit_s}; function
@@ -60,6 +61,7 @@ VERL_SCHEMA = pa.schema(
                     ("problem_id", pa.string()),
                     ("title", pa.string()),
                     ("kind", pa.string()),
+                    ("language", pa.string()),
                     ("difficulty", pa.string()),
                     ("weak_pass_rate", pa.float64()),
                     ("strong_pass_rate", pa.float64()),
@@ -80,6 +82,8 @@ TRL_SCHEMA = pa.schema(
         # JSON list of the oracle's extra suites ({name, kind, tests, cpu_limit_s}); null: none
         ("hidden_suites", pa.string()),
         ("title", pa.string()),
+        # the language completions are written and run in (python, cpp, rust, go, java, javascript)
+        ("language", pa.string()),
     ]
 )
 OPEN_R1_SCHEMA = pa.schema(
@@ -117,6 +121,7 @@ OPEN_R1_SCHEMA = pa.schema(
         ("entry_point", pa.string()),
         ("reference_cpu_s", pa.float64()),
         ("cpu_limit_s", pa.float64()),
+        ("language", pa.string()),
     ]
 )
 SCHEMAS = {"verl": VERL_SCHEMA, "trl": TRL_SCHEMA, "open-r1": OPEN_R1_SCHEMA}
@@ -152,12 +157,19 @@ def extra_suites(row: Row) -> list[dict[str, Any]]:
     return [dict(s) for s in oracle.get("suites") or []]
 
 
+def language_of(row: Row) -> str:
+    """A published problem's language (rows published before languages existed are Python)."""
+    return str(row.get("language") or "python")
+
+
 def ground_truth(row: Row) -> dict[str, Any]:
     """What the reward functions need to judge a completion of this problem: the final hidden
-    tests (``tests`` and, for problems with a test oracle, ``suites``) and the CPU limits."""
+    tests (``tests`` and, for problems with a test oracle, ``suites``), the CPU limits and the
+    language the completion is run in."""
     validity = row.get("validity") or {}
     truth = {
         "kind": row["kind"],
+        "language": language_of(row),
         "tests": row["tests"],
         "entry_point": row.get("entry_point"),
         "problem_id": row["problem_id"],
@@ -191,6 +203,7 @@ def verl_rows(problems: Sequence[Row], *, split: str, data_source: str, system_p
                 "problem_id": p["problem_id"],
                 "title": p["title"],
                 "kind": p["kind"],
+                "language": language_of(p),
                 "difficulty": p.get("difficulty"),
                 "weak_pass_rate": p.get("weak_pass_rate"),
                 "strong_pass_rate": p.get("strong_pass_rate"),
@@ -212,6 +225,7 @@ def trl_rows(problems: Sequence[Row], *, system_prompt: bool) -> list[Row]:
             "cpu_limit_s": (p.get("validity") or {}).get("cpu_limit_s"),
             "hidden_suites": json.dumps(extra_suites(p), ensure_ascii=False) if extra_suites(p) else None,
             "title": p["title"],
+            "language": language_of(p),
         }
         for p in problems
     ]
@@ -248,7 +262,7 @@ def verification_info(row: Row) -> dict[str, Any]:
             {"input": c["input"], "output": c["output"], "type": "stdin_stdout", "fn_name": None}
             for c in data
         ]
-        return {"language": "python", "test_cases": cases, "float_tolerance": tol, **limits}
+        return {"language": language_of(row), "test_cases": cases, "float_tolerance": tol, **limits}
     script, token = self_check_script(row["tests"], row["problem_id"], limits["cpu_limit_s"])
     case = {"input": script, "output": token, "type": "stdin_stdout", "fn_name": row.get("entry_point")}
     return {"language": "python", "test_cases": [case], "float_tolerance": None, **limits}
@@ -337,6 +351,7 @@ def open_r1_rows(problems: Sequence[Row], *, data_source: str) -> list[Row]:
                 "entry_point": p.get("entry_point"),
                 "reference_cpu_s": validity.get("reference_cpu_s"),
                 "cpu_limit_s": validity.get("cpu_limit_s"),
+                "language": language_of(p),
             }
         )
     return rows

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gapforge.models import Attempt, HiddenSuite, Problem, TokenUsage, Verdict, content_hash, final_suites
+from gapforge.sandbox.base import Language
 from gapforge.verifiers.oracle.models import OracleMeasures
 
 # 2: model calls and message texts are recorded (calls.jsonl, texts.jsonl; prompts on rounds and
@@ -116,6 +117,9 @@ class Seed(BaseModel):
     topic: str
     context: str = ""  # grounding text (a source file or doc excerpt), may be empty
     source: str = "builtin"  # builtin | topics | topics_file | source_dir | dataset
+    # the language its problems are written in; left out when Python, so a run directory written
+    # before languages existed loads (a seed without one is Python) and its JSON stays the same
+    language: Language = Field(default="python", exclude_if=lambda v: v == "python")
 
 
 class GateSummary(BaseModel):
@@ -144,6 +148,9 @@ class ValiditySummary(BaseModel):
     reference_cpu_s: float = 0.0
     # the CPU limit the solver rollouts ran under (None: recorded before gapforge kept it)
     cpu_limit_s: float | None = None
+    # token mutants of a reference in another language than Python that did not compile (dropped
+    # from the score); None for Python, whose mutants always compile, and left out of the JSON then
+    mutants_uncompiled: int | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class OracleSummary(BaseModel):

@@ -54,6 +54,7 @@ VALIDITY = pa.struct(
         ("surviving_mutants", STRINGS),
         ("reference_cpu_s", pa.float64()),
         ("cpu_limit_s", pa.float64()),
+        ("mutants_uncompiled", pa.int64()),
     ]
 )
 # An extra hidden suite (gapforge.models.HiddenSuite): judged as its own execution, after `tests`.
@@ -137,6 +138,7 @@ PROBLEM = pa.struct(
         ("input_generator", pa.string()),
         ("input_validator", pa.string()),
         ("checker", pa.string()),
+        ("language", pa.string()),
     ]
 )
 
@@ -155,6 +157,8 @@ PROBLEM_DOCS = {
     "input_generator": "the challenger's input generator (Python source defining `generate(rng)`); null when none",
     "input_validator": "the challenger's input validator (Python source defining `validate`); null when none",
     "checker": "for problems with several right answers: source defining `check(input, expected, got)`; else null",
+    "language": "programming language of the reference and the solutions (python, cpp, rust, go, java, "
+    "javascript); the input generator, validator and checker are Python in every language",
 }
 _PROBLEM_FIELDS: list[tuple[str, pa.DataType, str]] = [
     (f.name, f.type, PROBLEM_DOCS[f.name]) for f in PROBLEM
@@ -204,8 +208,7 @@ PROBLEMS_SCHEMA = _schema(
     [
         PROBLEM_ID,
         ROUND_ID,
-        *_PROBLEM_FIELDS,
-        LANGUAGE,
+        *_PROBLEM_FIELDS,  # language included (its last field)
         ("prompt", MESSAGES, "the exact solver prompt (system + user) the pass rates were measured with"),
         ("num_tests", pa.int32(), "number of hidden tests (test functions and literal parametrize cases)"),
         SEED_ID,
@@ -276,6 +279,7 @@ ROUNDS_SCHEMA = _schema(
         ("problem_id", pa.string(), "the draft's problem id; null when the draft could not be parsed"),
         ("title", pa.string(), "problem.title, flat for browsing"),
         ("problem", PROBLEM, "the whole draft as the challenger wrote it; null when unparseable"),
+        ("language", pa.string(), "the language the seed asked for (the draft's language when it parsed)"),
         ("challenger_messages", MESSAGES, "the exact messages the challenger was sent (null: not recorded)"),
         ("raw_output", pa.string(), "the challenger's last answer as it came (capped at 20,000 characters)"),
         ("static_problems", STRINGS, "what the static checks found"),
@@ -321,6 +325,7 @@ ATTEMPTS_SCHEMA = _schema(
         ("prompt", MESSAGES, "the exact messages the solver was sent (null: not recorded)"),
         ("completion", pa.string(), "the solver's raw answer"),
         ("code", pa.string(), "the code extracted from it (null: none found)"),
+        LANGUAGE,
         ("status", pa.string(), "the sandbox verdict; null when the attempt has no execution result"),
         ("score", pa.float64(), "1.0 all hidden tests passed, 0.0 otherwise, null = unmeasured"),
         ("fraction_passed", pa.float64(), "share of hidden tests passed (null = unmeasured)"),

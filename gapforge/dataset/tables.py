@@ -36,7 +36,7 @@ from gapforge.dataset.records import (
 )
 from gapforge.dataset.store import finished_view
 from gapforge.errors import RunStoreError
-from gapforge.models import Attempt, Example, Problem, TokenUsage, Verdict, content_hash
+from gapforge.models import FENCE_TAGS, Attempt, Example, Problem, TokenUsage, Verdict, content_hash
 from gapforge.prompts import repair_message, solver_messages, text_id
 from gapforge.prompts.feedback import hidden_summary
 from gapforge.sandbox.base import ExecutionResult, Status, TestRecord
@@ -51,7 +51,7 @@ MAX_PAIRS_PER_PROBLEM = 16
 USABLE_VERDICTS = frozenset({Verdict.ACCEPTED, Verdict.TOO_EASY, Verdict.FAILED_ON_STRONG})
 
 Row = dict[str, Any]
-LANGUAGE = "python"
+LANGUAGE = "python"  # of records that name none (every record written before languages existed)
 
 
 # --------------------------------------------------------------------------- the run directory
@@ -246,6 +246,7 @@ def validity_from_row(d: Mapping[str, Any] | None) -> ValiditySummary | None:
         surviving_mutants=tuple(_seq(d.get("surviving_mutants"))),
         reference_cpu_s=_opt_float(d.get("reference_cpu_s")) or 0.0,
         cpu_limit_s=_opt_float(d.get("cpu_limit_s")),
+        mutants_uncompiled=_opt_int(d.get("mutants_uncompiled")),
     )
 
 
@@ -304,6 +305,7 @@ def problem_struct(p: Problem) -> Row:
         "input_generator": p.input_generator,
         "input_validator": p.input_validator,
         "checker": p.checker,
+        "language": p.language,
     }
 
 
@@ -324,6 +326,7 @@ def problem_from_struct(d: Mapping[str, Any]) -> Problem:
         input_generator=d.get("input_generator"),
         input_validator=d.get("input_validator"),
         checker=d.get("checker"),
+        language=d.get("language") or "python",  # rows published before languages existed
     )
 
 
@@ -367,7 +370,6 @@ def problem_row(
         "problem_id": rec.problem_id,
         "round_id": round_id(rec.run_id, rec.epoch, rec.seed_id, rec.round),
         **problem_struct(rec.problem),
-        "language": LANGUAGE,
         "prompt": list(prompt) if prompt is not None else None,
         "num_tests": num_tests(rec.problem),
         "seed_id": rec.seed_id,
@@ -432,7 +434,10 @@ def refs_from_messages(messages: Any) -> tuple[MessageRef, ...]:
     return tuple(MessageRef(role=m["role"], text_id=text_id(m["content"])) for m in _seq(messages))
 
 
-def round_row(rec: RoundRecord, challenger_messages: Sequence[Row] | None = None) -> Row:
+def round_row(
+    rec: RoundRecord, challenger_messages: Sequence[Row] | None = None, language: str | None = None
+) -> Row:
+    """``language``: the seed's (the draft's own when it parsed; else Python)."""
     return {
         "run_id": rec.run_id,
         "round_id": round_id(rec.run_id, rec.epoch, rec.seed_id, rec.round),
@@ -443,6 +448,7 @@ def round_row(rec: RoundRecord, challenger_messages: Sequence[Row] | None = None
         "problem_id": rec.problem_id,
         "title": rec.problem.title if rec.problem else None,
         "problem": problem_struct(rec.problem) if rec.problem else None,
+        "language": rec.problem.language if rec.problem else (language or LANGUAGE),
         "challenger_messages": list(challenger_messages) if challenger_messages is not None else None,
         "raw_output": rec.raw_output,
         "static_problems": list(rec.static_problems),
@@ -510,10 +516,12 @@ def attempt_row(
     prompt: Sequence[Row] | None = None,
     feedback: str | None = None,
     kind: str = "function",
+    language: str = LANGUAGE,
 ) -> Row:
     """One attempt. ``prompt`` is what the solver was sent, ``feedback`` the execution feedback a
     following repair turn was shown (None: no turn followed). ``hidden_test_results`` holds the
-    hidden tests' names and messages for analysts: never train a solver on that column."""
+    hidden tests' names and messages for analysts: never train a solver on that column.
+    ``language``: the problem's."""
     a = rec.attempt
     r = a.result
     stdout, cut_out = _cap_tail(r.stdout) if r else ("", False)
@@ -534,6 +542,7 @@ def attempt_row(
         "prompt": list(prompt) if prompt is not None else None,
         "completion": a.completion,
         "code": a.code,
+        "language": language,
         "status": r.status.value if r else None,
         "score": a.score,
         "fraction_passed": (1.0 if r.passed else r.fraction_passed) if r and a.measured else None,
@@ -734,7 +743,7 @@ def trajectory_rows(data: RunData, accepted: set[str] | None = None) -> list[Row
                 "final_score": last.score,
                 "final_fraction_passed": 1.0 if positive else last.result.fraction_passed,
                 "final_feedback": None if positive else hidden_summary(last.result, rnd.problem.kind),
-                "language": LANGUAGE,
+                "language": rnd.problem.language,
                 "prompt_tokens": sum(r.attempt.usage.prompt_tokens for r in measured),
                 "completion_tokens": sum(r.attempt.usage.completion_tokens for r in measured),
                 "run_id": run_id,
@@ -778,7 +787,9 @@ def preference_rows(
             good_rec = passing[i % len(passing)] if passing else None
             good = good_rec.attempt if good_rec else None
             chosen_text = (
-                good.completion if good else f"```python\n{rnd.problem.reference_solution.rstrip()}\n```"
+                good.completion
+                if good
+                else f"```{FENCE_TAGS[rnd.problem.language]}\n{rnd.problem.reference_solution.rstrip()}\n```"
             )
             rows.append(
                 {
@@ -808,7 +819,7 @@ def preference_rows(
                     "rejected_status": bad.result.status.value,
                     "rejected_error": hidden_summary(bad.result, rnd.problem.kind),
                     "rejected_fraction_passed": bad.result.fraction_passed,
-                    "language": LANGUAGE,
+                    "language": rnd.problem.language,
                     "run_id": run_id,
                 }
             )
@@ -829,6 +840,7 @@ def _solver_prompts(data: RunData) -> dict[tuple[str, int], list[Row]]:
 
 def _attempt_rows(data: RunData) -> list[Row]:
     kinds = {(r.seed_id, r.round): r.problem.kind for r in data.rounds if r.problem is not None}
+    languages = {(r.seed_id, r.round): r.problem.language for r in data.rounds if r.problem is not None}
     chains: dict[tuple[str, int, str, int], list[AttemptRecord]] = defaultdict(list)
     for rec in data.attempts:
         chains[(rec.seed_id, rec.round, rec.attempt.role, rec.attempt.sample)].append(rec)
@@ -844,6 +856,7 @@ def _attempt_rows(data: RunData) -> list[Row]:
             prompt=data.resolve(rec.prompt) if rec.prompt else None,
             feedback=feedback.get(id(rec)),
             kind=kinds.get((rec.seed_id, rec.round), "function"),
+            language=languages.get((rec.seed_id, rec.round), LANGUAGE),
         )
         for rec in data.attempts
     ]
@@ -856,6 +869,7 @@ def build_rows(data: RunData, quality: QualityReport | None = None) -> dict[str,
         raise ValueError("the quality report does not match the problems (check them with check_problems)")
     prompts = _solver_prompts(data)
     accepted = {p.problem_id for p in data.problems}
+    seed_languages = {s.seed.id: s.seed.language for s in data.seeds}
     return {
         "problems": [
             problem_row(
@@ -865,7 +879,10 @@ def build_rows(data: RunData, quality: QualityReport | None = None) -> dict[str,
             )
             for i, p in enumerate(data.problems)
         ],
-        "rounds": [round_row(r, data.resolve(r.prompt) if r.prompt else None) for r in data.rounds],
+        "rounds": [
+            round_row(r, data.resolve(r.prompt) if r.prompt else None, seed_languages.get(r.seed_id))
+            for r in data.rounds
+        ],
         "attempts": _attempt_rows(data),
         "trajectories": trajectory_rows(data, accepted),
         "preferences": preference_rows(data, accepted),

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from gapforge.dataset.records import Seed
 from gapforge.extract import parse_problem
 from gapforge.llm import ChatModel, complete_json
-from gapforge.models import Message, Problem, Verdict
+from gapforge.models import LANGUAGE_NAMES, LANGUAGE_NOTES, Message, Problem, Verdict
 from gapforge.prompts import load
+from gapforge.sandbox.base import Language
 
 GROUP_TITLES = {
     "TOO EASY": "TOO EASY (the weaker solver solved these too often; make the next one harder):",
@@ -63,6 +64,9 @@ def challenger_messages(
     if policy_rules:
         policy = "\nPolicy instructions:\n" + "\n".join(f"- {rule}" for rule in policy_rules) + "\n"
     user = load("challenger_user").format(
+        language=seed.language,
+        language_name=LANGUAGE_NAMES[seed.language],
+        language_rules=language_rules(seed.language),
         seed=seed.topic,
         round=round_no,
         max_rounds=max_rounds,
@@ -77,8 +81,35 @@ def challenger_messages(
     ]
 
 
+def language_rules(language: Language) -> str:
+    """What the challenger prompt adds for a language other than Python (nothing for Python, whose
+    prompt reads as it always did)."""
+    if language == "python":
+        return ""
+    name = LANGUAGE_NAMES[language]
+    return (
+        f'\nThis is a {name} problem. Its kind must be "stdio" (`entry_point` and `signature` null; '
+        f"the solver writes a complete {name} program that reads standard input and writes standard "
+        f"output), `reference_solution` is such a {name} program ({LANGUAGE_NOTES[language]}), and "
+        f'the JSON\'s "language" is "{language}". `tests` stays a JSON array of stdio cases, and '
+        "`input_generator`, `input_validator` and `checker` stay Python sources, as described below, "
+        "whatever the solution's language.\n"
+    )
+
+
 async def draft_problem(
-    model: ChatModel, messages: list[Message], *, seed: int, attempts: int = 2
+    model: ChatModel,
+    messages: list[Message],
+    *,
+    seed: int,
+    attempts: int = 2,
+    language: Language = "python",
 ) -> Problem:
-    """A parsed Problem; raises MalformedOutput (with ``raw``) when the output stays unusable."""
-    return await complete_json(model, messages, parse_problem, attempts=attempts, seed=seed)
+    """A parsed Problem in ``language`` (the seed's; a draft that names no language is taken to be
+    in it); raises MalformedOutput (with ``raw``) when the output stays unusable or is written in
+    another language."""
+
+    def parse(text: str) -> Problem:
+        return parse_problem(text, language=language)
+
+    return await complete_json(model, messages, parse, attempts=attempts, seed=seed)

@@ -595,7 +595,7 @@ class Generator:
         unparseable ends the round as malformed; an endpoint that stays down aborts the seed."""
         try:
             st.draft = await draft_problem(
-                st.challenger, st.messages, seed=self.cfg.seed * 7919 + st.round_no
+                st.challenger, st.messages, seed=self.cfg.seed * 7919 + st.round_no, language=st.seed.language
             )
         except MalformedOutput as exc:
             reason = f"the draft was not a valid problem: {exc}"
@@ -643,6 +643,7 @@ class Generator:
             mutation_score=mutation.score if mutation else None,
             surviving_mutants=tuple(m.description for m in mutation.survived[:10]) if mutation else (),
             reference_cpu_s=validity.reference_cpu_s or 0.0,
+            mutants_uncompiled=mutation.uncompiled if mutation and st.problem.language != "python" else None,
         )
         if not validity.valid:
             return _Stop(Verdict.INVALID, validity.reason)
@@ -656,7 +657,10 @@ class Generator:
         problem the build finds defective (a failing generator, inputs its own validator rejects,
         valid inputs the reference cannot answer) is invalid. A sandbox failure aborts the seed."""
         problem = st.problem
-        if not (self.cfg.oracle.enabled and problem.input_generator):
+        # A checker suite runs Python programs only (for now): a problem in another language with a
+        # checker is judged on its challenger's tests alone.
+        other_with_checker = problem.language != "python" and problem.checker is not None
+        if not (self.cfg.oracle.enabled and problem.input_generator) or other_with_checker:
             return None
         loop = self.cfg.loop
         try:

@@ -90,7 +90,7 @@ async def draft(
         return Draft(
             problem, role, model_name, sample, turn, infra_error=f"{type(exc).__name__}: {exc}", messages=sent
         )
-    code = extract_code(completion.text, entry_point=problem.entry_point)
+    code = extract_code(completion.text, entry_point=problem.entry_point, language=problem.language)
     return Draft(
         problem, role, model_name, sample, turn, completion.text, code, completion.usage,
         messages=sent, call_id=completion.call_id,
@@ -158,7 +158,7 @@ async def repair_chain(
         messages = [
             *messages,
             Message(role="assistant", content=current.completion),
-            repair_message(current.result.status.value, feedback),
+            repair_message(current.result.status.value, feedback, problem.language),
         ]
         current = await _attempt(
             model, model_name, first.role, problem, messages,

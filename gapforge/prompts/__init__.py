@@ -20,12 +20,13 @@ import hashlib
 from functools import cache
 from importlib import resources
 
-from gapforge.models import Message, Problem
-from gapforge.sandbox.base import Limits
+from gapforge.models import FENCE_TAGS, LANGUAGE_NAMES, Message, Problem
+from gapforge.sandbox.base import Language, Limits
 
 __all__ = [
     "OPTIMIZE_PROMPT_NAMES",
     "PROMPT_NAMES",
+    "for_language",
     "limits_text",
     "load",
     "prompt_hashes",
@@ -70,6 +71,14 @@ def text_id(text: str) -> str:
     return "x-" + hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def for_language(text: str, language: Language) -> str:
+    """A solver prompt asking for ``language`` instead of Python: the Python texts are the
+    templates (their hashes are the recorded ones), so a Python prompt is the file's text."""
+    if language == "python":
+        return text
+    return text.replace("```python", "```" + FENCE_TAGS[language]).replace("Python", LANGUAGE_NAMES[language])
+
+
 def limits_text(problem: Problem, limits: Limits) -> str:
     """The limits a solution is judged under, as the solver reads them."""
     scope = "for each test case" if problem.kind == "stdio" else "for the whole hidden test run"
@@ -87,14 +96,15 @@ def solver_messages(problem: Problem, limits: Limits | None = None) -> list[Mess
         if limits is not None
         else ""
     )
+    lang = problem.language
+    user = for_language(load("solver_user"), lang).format(problem=problem.solver_view(), limits=judged)
     return [
-        Message(role="system", content=load("solver_system")),
-        Message(
-            role="user", content=load("solver_user").format(problem=problem.solver_view(), limits=judged)
-        ),
+        Message(role="system", content=for_language(load("solver_system"), lang)),
+        Message(role="user", content=user),
     ]
 
 
-def repair_message(status: str, feedback: str) -> Message:
+def repair_message(status: str, feedback: str, language: Language = "python") -> Message:
     """The user turn of a repair: the verdict and what the solver may learn of the failure."""
-    return Message(role="user", content=load("repair_user").format(status=status, failures=feedback))
+    text = for_language(load("repair_user"), language)
+    return Message(role="user", content=text.format(status=status, failures=feedback))

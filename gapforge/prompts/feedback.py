@@ -42,6 +42,8 @@ _KILLED = {
 }
 EXAMPLE_PREFIX = "test_example_"
 DETAIL_CAP = 300
+COMPILE_LINES = 8
+COMPILE_CAP = 800
 
 
 def redact_paths(text: str) -> str:
@@ -52,6 +54,8 @@ def error_class(test: TestRecord, kind: str = "function") -> str:
     """A hidden test's failure as a class name: never its message's content."""
     if test.status in _KILLED:
         return _KILLED[test.status]
+    if test.status is Status.COMPILE_ERROR:
+        return "compile error"
     match = _EXC.search(test.message)
     if match:
         return match.group(1)
@@ -71,6 +75,13 @@ def hidden_summary(result: ExecutionResult, kind: str = "function") -> str:
         classes = Counter(error_class(t, kind) for t in tests)
         mix = ", ".join(f"{name} x{n}" for name, n in classes.most_common())
         lines.append(f"{len(tests)} of {total} hidden {unit}s failed: {mix}")
+    elif result.status is Status.COMPILE_ERROR:
+        # The compiler's output is about the solver's own source, never the hidden tests: its first
+        # lines (paths redacted) are what a repair needs.
+        head = "\n".join(redact_paths(result.message).strip().splitlines()[:COMPILE_LINES])[:COMPILE_CAP]
+        lines.append("your program did not compile (compile error); the hidden tests did not run")
+        if head:
+            lines.append("compiler output (first lines):\n" + head)
     elif result.status is not Status.PASSED:
         lines.append(f"the hidden {unit}s did not run to completion ({_KILLED.get(result.status, 'error')})")
     load_error = result.message if result.message.startswith("could not load") else ""
@@ -142,7 +153,7 @@ def example_program(problem: Problem, solution: str) -> Program | None:
         return None
     if problem.kind == "stdio":
         cases = [{"input": _nl(ex.input), "output": ex.output} for _, ex in examples]
-        return Program(kind="stdio", solution=solution, tests=json.dumps(cases))
+        return Program(kind="stdio", solution=solution, tests=json.dumps(cases), language=problem.language)
     entry = problem.entry_point
     parts = [f"from solution import {entry}", _SAME]
     for i, ex in examples:

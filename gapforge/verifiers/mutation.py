@@ -515,6 +515,9 @@ class MutationReport(BaseModel):
     survived: tuple[MutantRecord, ...] = ()
     equivalent_suspects: tuple[MutantRecord, ...] = ()
     unmeasured: tuple[MutantRecord, ...] = ()
+    # token mutants (other languages than Python) that did not compile: dropped, neither killed
+    # nor survived (a Python mutant is only ever built when it compiles)
+    uncompiled: int = 0
 
     @property
     def total(self) -> int:
@@ -537,6 +540,30 @@ class MutationReport(BaseModel):
         return "\n".join(lines)
 
 
+def reference_mutants(
+    problem: Problem, max_mutants: int | None, *, seed: int = 0
+) -> tuple[tuple[Mutant, ...], int]:
+    """The mutants of ``problem``'s reference :func:`mutation_score` runs, and the number of
+    mutation sites: AST mutants for Python, token mutants for the other languages (not compiled
+    here: the sandbox's ``compile_error`` drops those that do not compile)."""
+    if problem.language == "python":
+        main = problem.kind == "function"
+        mutants = generate_mutants(
+            problem.reference_solution, max_mutants=max_mutants, seed=seed, skip_main_guard=main
+        )
+        return mutants, mutation_sites(problem.reference_solution, skip_main_guard=main)
+    # token_mutation builds on this module, so it is imported here rather than at the top
+    from gapforge.verifiers.token_mutation import (
+        TOKEN_LANGUAGES,
+        generate_token_mutants,
+        token_mutation_sites,
+    )
+
+    language = next(lang for lang in TOKEN_LANGUAGES if lang == problem.language)
+    mutants = generate_token_mutants(problem.reference_solution, language, max_mutants=max_mutants, seed=seed)
+    return mutants, token_mutation_sites(problem.reference_solution, language)
+
+
 async def mutation_score(
     sandbox: Sandbox,
     problem: Problem,
@@ -548,10 +575,7 @@ async def mutation_score(
     """Run up to ``max_mutants`` mutants of the reference against the hidden tests, concurrently
     (the sandbox bounds its own concurrency). A timeout kills a mutant; a ``sandbox_error``
     leaves it unmeasured. Raises what the sandbox raises (infrastructure)."""
-    main = problem.kind == "function"
-    mutants = generate_mutants(
-        problem.reference_solution, max_mutants=max_mutants, seed=seed, skip_main_guard=main
-    )
+    mutants, sites = reference_mutants(problem, max_mutants, seed=seed)
     outcomes = await asyncio.gather(
         *(sandbox.run(problem.program(m.source), limits) for m in mutants), return_exceptions=True
     )
@@ -562,8 +586,12 @@ async def mutation_score(
     survived: list[MutantRecord] = []
     suspects: list[MutantRecord] = []
     unmeasured: list[MutantRecord] = []
+    uncompiled = 0
     for mutant, result in zip(mutants, outcomes, strict=True):
         assert not isinstance(result, BaseException)
+        if result.status is Status.COMPILE_ERROR:
+            uncompiled += 1  # a token edit that is not a program: says nothing about the tests
+            continue
         failing = next((t for t in result.tests if t.status is not Status.PASSED), None)
         record = MutantRecord(
             operator=mutant.operator,
@@ -582,9 +610,10 @@ async def mutation_score(
         else:
             survived.append(record)
     return MutationReport(
-        sites=mutation_sites(problem.reference_solution, skip_main_guard=main),
+        sites=sites,
         killed=tuple(killed),
         survived=tuple(survived),
         equivalent_suspects=tuple(suspects),
         unmeasured=tuple(unmeasured),
+        uncompiled=uncompiled,
     )

@@ -61,6 +61,16 @@ def check_static(
     entry point's whole body (when it has at least ``leak_min_body_tokens`` tokens).
     """
     problems: list[str] = []
+    if problem.language != "python":
+        # Nothing parses other languages here: the sandbox's compile step judges the reference
+        # (compile_error makes it invalid), and the leak check compares lines and tokens as text.
+        n = _check_stdio_tests(problem, problems)
+        if n is not None and n < min_tests:
+            problems.append(f"the tests have {n} test cases; at least {min_tests} are required")
+        problems += _check_examples(problem)
+        problems += _check_oracle_sources(problem)
+        problems += _check_text_leak(problem, min_lines=leak_min_lines, min_tokens=leak_min_tokens)
+        return StaticReport.of(problems)
     ref_tree = _parse(problem.reference_solution, "the reference solution", problems)
     if problem.kind == "function":
         n_tests = _check_function_tests(problem, ref_tree, problems)
@@ -410,6 +420,45 @@ def _check_leak(
                 )
                 break
     return found
+
+
+# Lines of another language's program that any program has (includes, imports, packages).
+_OTHER_HEADER = re.compile(
+    r"^(?:#\s*include|using\s+namespace|import\b|package\b|use\s|extern\s+crate|const\s+\w+\s*=\s*require\b)"
+)
+_LINE_COMMENT = re.compile(r"//.*$")
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def _check_text_leak(problem: Problem, *, min_lines: int, min_tokens: int) -> list[str]:
+    """The leak check for a reference in another language than Python: comments removed, header
+    lines (includes, imports) skipped, then the same line and token windows as for Python."""
+    visible_text = problem.solver_view()
+    code = _BLOCK_COMMENT.sub("", problem.reference_solution)
+    kept = [_LINE_COMMENT.sub("", line).strip() for line in code.splitlines()]
+    code = "\n".join(line for line in kept if line and not _OTHER_HEADER.match(line))
+    texts: dict[tuple[str, ...], str] = {}
+    ref_lines = _significant_lines(code, texts)
+    seen_lines = _visible_lines(visible_text)
+    if len(ref_lines) >= min_lines:
+        shown = set(_windows(seen_lines, min_lines))
+        for window in _windows(ref_lines, min_lines):
+            if window in shown:
+                lines = " / ".join(texts.get(t, " ".join(t)) for t in window)[:160]
+                return [
+                    f"the statement reveals the solution: {min_lines} consecutive lines of the reference "
+                    f"appear in what solvers see ({lines})"
+                ]
+    ref_tokens = [t for line in ref_lines for t in line]
+    if len(ref_tokens) >= min_tokens:
+        shown_tokens = set(_windows(_tokens(visible_text), min_tokens))
+        for run in _windows(ref_tokens, min_tokens):
+            if run in shown_tokens:
+                return [
+                    f"the statement reveals the solution: {min_tokens} consecutive tokens of the reference "
+                    f"appear in what solvers see ({' '.join(run)[:160]})"
+                ]
+    return []
 
 
 def _without_scaffolding(tree: ast.Module, problem: Problem, visible: str) -> ast.Module:

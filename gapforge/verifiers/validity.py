@@ -56,8 +56,53 @@ class TrivialSolution:
     source: str
 
 
+# Per language: a program that reads its input and prints nothing, one that echoes it, one that
+# prints 0 (the stdio placeholders of the Python list below).
+_TRIVIAL_STDIO: dict[str, tuple[str, str, str]] = {
+    "cpp": (
+        "#include <iostream>\n#include <string>\nint main() {\n    std::string s;\n"
+        "    while (std::getline(std::cin, s)) {}\n    return 0;\n}\n",
+        "#include <iostream>\nint main() {\n    std::cout << std::cin.rdbuf();\n    return 0;\n}\n",
+        "#include <iostream>\nint main() {\n    std::cout << 0 << std::endl;\n    return 0;\n}\n",
+    ),
+    "rust": (
+        "use std::io::Read;\nfn main() {\n    let mut s = String::new();\n"
+        "    std::io::stdin().read_to_string(&mut s).unwrap();\n}\n",
+        "use std::io::{Read, Write};\nfn main() {\n    let mut s = String::new();\n"
+        "    std::io::stdin().read_to_string(&mut s).unwrap();\n"
+        "    std::io::stdout().write_all(s.as_bytes()).unwrap();\n}\n",
+        'fn main() {\n    println!("0");\n}\n',
+    ),
+    "go": (
+        'package main\n\nimport (\n\t"io"\n\t"os"\n)\n\nfunc main() {\n\tio.ReadAll(os.Stdin)\n}\n',
+        'package main\n\nimport (\n\t"io"\n\t"os"\n)\n\nfunc main() {\n\tio.Copy(os.Stdout, os.Stdin)\n}\n',
+        'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println(0)\n}\n',
+    ),
+    "java": (
+        "public class Main {\n    public static void main(String[] args) throws Exception {\n"
+        "        System.in.readAllBytes();\n    }\n}\n",
+        "public class Main {\n    public static void main(String[] args) throws Exception {\n"
+        "        System.out.write(System.in.readAllBytes());\n        System.out.flush();\n    }\n}\n",
+        "public class Main {\n    public static void main(String[] args) {\n"
+        "        System.out.println(0);\n    }\n}\n",
+    ),
+    "javascript": (
+        'require("fs").readFileSync(0);\n',
+        'process.stdout.write(require("fs").readFileSync(0));\n',
+        "console.log(0);\n",
+    ),
+}
+
+
 def trivial_solutions(problem: Problem) -> tuple[TrivialSolution, ...]:
-    """Placeholder programs that no useful test suite accepts."""
+    """Placeholder programs that no useful test suite accepts, in the problem's language."""
+    if problem.language != "python":
+        nothing, echo, zero = _TRIVIAL_STDIO[problem.language]
+        return (
+            TrivialSolution("prints nothing", nothing),
+            TrivialSolution("echoes its input", echo),
+            TrivialSolution("prints 0", zero),
+        )
     if problem.kind == "stdio":
         return (
             TrivialSolution("prints nothing", "import sys\nsys.stdin.read()\n"),
@@ -195,7 +240,9 @@ async def check_validity(
     return ValidityReport(
         valid=True,
         reason=f"valid: reference passes {runs} identical runs, trivial solutions fail, "
-        f"mutation score {report.score:.2f} ({len(report.killed)} of {report.total} killed)",
+        f"mutation score {report.score:.2f} ({len(report.killed)} of {report.total} killed"
+        + (f"; {report.uncompiled} mutants did not compile and were dropped" if report.uncompiled else "")
+        + ")",
         reference_result=first,
         mutation=report,
         reference_cpu_s=cpu,

@@ -10,7 +10,7 @@ from gapforge.errors import ConfigError
 from gapforge.models import Problem
 from gapforge.sandbox.base import Limits, Sandbox, Status
 from gapforge.verifiers.budgets import mutant_limits
-from gapforge.verifiers.mutation import Mutant, MutantRecord, MutationReport, generate_mutants
+from gapforge.verifiers.mutation import Mutant, MutantRecord, MutationReport, reference_mutants
 from gapforge.verifiers.oracle.models import (
     DifferentialSuite,
     FalsePassReport,
@@ -43,12 +43,7 @@ def _rebuilt(
     wanted = {(r.description, r.diff) for r in records}
     if not wanted:
         return ()
-    mutants = generate_mutants(
-        problem.reference_solution,
-        max_mutants=max_mutants,
-        seed=seed,
-        skip_main_guard=problem.kind == "function",
-    )
+    mutants, _ = reference_mutants(problem, max_mutants, seed=seed)
     return tuple(m for m in mutants if (m.description, m.diff) in wanted)
 
 

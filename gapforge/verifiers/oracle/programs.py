@@ -231,6 +231,18 @@ def test_reference():
 """
 
 
+_VALIDATE = r"""
+
+_INPUTS = [
+{inputs}]
+
+
+def test_validate():
+    for i, x in enumerate(_INPUTS):
+        _emit({{"k": "val", "i": i, "bad": _invalid(x)}})
+"""
+
+
 def new_mark() -> str:
     return "@@ORACLE-" + secrets.token_hex(8) + "@@"
 
@@ -282,6 +294,16 @@ def reference_program(
     return _runtime(mark, cpu_s, kind, validator, checker) + _REFERENCE.format(
         import_line=line, inputs=rows, repeats=max(1, repeats)
     )
+
+
+def validate_program(
+    *, mark: str, kind: str, validator: str, inputs: Sequence[Args | str], cpu_s: float
+) -> str:
+    """Tests that run the validator on every input (a reference in another language than Python
+    answers in runs of its own, so validating is a run of its own too); records ``val`` (``i``,
+    ``bad``: the validator's message, None when it accepts the input)."""
+    rows = "".join(f"    {_input_expr(x)},\n" for x in inputs)
+    return _runtime(mark, cpu_s, kind, validator) + _VALIDATE.format(inputs=rows)
 
 
 def parse_records(stdout: str, mark: str) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ them with the reference in one sandbox run, and render the answered cases as a h
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from gapforge.verifiers.oracle.programs import (
     reference_program,
     stdio_checker_suite,
     stdio_suite,
+    validate_program,
 )
 
 Input = Args | str  # encoded call arguments (function kind) or one stdin text (stdio kind)
@@ -134,6 +136,13 @@ async def build_differential_suite(
     base = limits or Limits()
     if not problem.input_generator:
         raise ConfigError(f"problem {problem.id} has no input generator; a differential suite needs one")
+    if problem.language != "python" and problem.checker:
+        # A checker suite runs the solution from a Python test module (solution.py as a child
+        # process); a program in another language cannot be judged that way yet.
+        raise ConfigError(
+            f"problem {problem.id} is a {problem.language} problem with a checker; the test oracle "
+            "judges checker suites for Python programs only so far (the loop skips it)"
+        )
     kind = problem.kind
     given: list[Input] = list(function_inputs_in(problem) if kind == "function" else stdio_inputs_in(problem))
 
@@ -306,7 +315,10 @@ async def _answer_all(
     base: Limits,
 ) -> _Answers:
     """The reference's answer to every input in one run; a run that a hang or crash cut short
-    is resumed after the input it was on (at most ``config.reruns`` times)."""
+    is resumed after the input it was on (at most ``config.reruns`` times). A reference in another
+    language than Python: :func:`_answer_compiled`."""
+    if problem.language != "python":
+        return await _answer_compiled(sandbox, problem, inputs, config, base)
     out = _Answers(answers=[None] * len(inputs))
     todo = list(range(len(inputs)))
     if not todo:
@@ -373,6 +385,94 @@ async def _answer_all(
     for i in todo:  # still unanswered after every rerun
         x, origin, _ = inputs[i]
         out.fail(x, origin, "not answered: the run was cut short too often")
+    return out
+
+
+async def _answer_compiled(
+    sandbox: Sandbox,
+    problem: Problem,
+    inputs: Sequence[tuple[Input, Origin, bool]],
+    config: OracleConfig,
+    base: Limits,
+) -> _Answers:
+    """The answers of a reference in another language than Python (a stdio program): the inputs
+    that need it are validated first in one Python run (the validator is Python in every
+    language), then the reference runs in its own language on each remaining input, as a stdio
+    case of its own (its stdout is the answer), ``config.repeats`` times; runs whose answers
+    differ drop the input. The pool compiles the reference once and caches it."""
+    out = _Answers(answers=[None] * len(inputs))
+    todo = list(range(len(inputs)))
+    check = [i for i in todo if inputs[i][2]]
+    if check and problem.input_validator:
+        mark = new_mark()
+        text = validate_program(
+            mark=mark,
+            kind=problem.kind,
+            validator=problem.input_validator,
+            inputs=[inputs[i][0] for i in check],
+            cpu_s=config.cpu_per_input_s,
+        )
+        result = await sandbox.run(
+            Program(kind="function", solution="", tests=text), _run_limits(base, len(check), config)
+        )
+        raise_if_infra(result, "the input validator")
+        out.runs += 1
+        verdicts: dict[int, Any] = {}
+        for rec in parse_records(result.stdout, mark):
+            j = rec.get("i")
+            if rec.get("k") == "val" and isinstance(j, int) and 0 <= j < len(check):
+                verdicts[j] = rec.get("bad")
+        for j, i in enumerate(check):
+            x, origin, _ = inputs[i]
+            if j not in verdicts:
+                out.fail(
+                    x,
+                    origin,
+                    f"the validator never answered ({result.status.value}): {_first_message(result)}",
+                )
+                todo.remove(i)
+            elif verdicts[j] is not None:
+                out.rejected.append(InputNote(origin=origin, input=_short(x), reason=str(verdicts[j])))
+                todo.remove(i)
+    limits = base.with_cpu(config.cpu_per_input_s).model_copy(
+        update={"output_bytes": max(base.output_bytes, MAX_VALUE_CHARS * 4)}
+    )
+
+    async def runs(i: int) -> list[ExecutionResult]:
+        x = inputs[i][0]
+        assert isinstance(x, str)  # stdio inputs
+        program = Program(
+            kind="stdio",
+            language=problem.language,
+            solution=problem.reference_solution,
+            tests=json.dumps([{"name": "answer", "input": x, "output": ""}]),
+        )
+        return [await sandbox.run(program, limits) for _ in range(max(1, config.repeats))]
+
+    # the first input alone: its run compiles the reference into the pool's cache, which the
+    # others (run concurrently) then hit instead of each compiling it again
+    got = [await runs(todo[0])] if todo else []
+    got += await asyncio.gather(*(runs(i) for i in todo[1:]))
+    for i, results in zip(todo, got, strict=True):
+        x, origin, _ = inputs[i]
+        for r in results:
+            raise_if_infra(r, "the reference solution")
+            out.cpu_s += r.cpu_s
+            out.runs += 1
+        first = results[0]
+        # the case "fails" (its expected output is empty): what matters is that the program ran
+        ran = [
+            bool(r.tests) and r.tests[0].status in (Status.PASSED, Status.FAILED) and not r.truncated
+            for r in results
+        ]
+        if not ran[0]:
+            verdict = first.tests[0].status.value if first.tests else first.status.value
+            out.fail(x, origin, f"{verdict}: {_first_message(first) or first.message}")
+        elif not all(ran) or any(r.stdout != first.stdout for r in results[1:]):
+            out.fail(x, origin, "nondeterministic: two runs gave different answers")
+        else:
+            out.answers[i] = first.stdout
+            out.cpu[i] = first.cpu_s
     return out
 
 
@@ -452,4 +552,4 @@ def render_suite(
             kind="function",
             tests=stdio_checker_suite(rows, problem.checker, FACTOR * cpu_per_input_s),
         )
-    return HiddenSuite(name=name, kind="stdio", tests=stdio_suite(rows, tol))
+    return HiddenSuite(name=name, kind="stdio", tests=stdio_suite(rows, tol), language=problem.language)
