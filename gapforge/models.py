@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from gapforge.sandbox.base import ExecutionResult, Kind, Program
+from gapforge.sandbox.base import ExecutionResult, Kind, Language, Program
 
 Difficulty = Literal["easy", "medium", "hard"]
 Role = Literal["challenger", "weak", "strong", "reviewer"]
@@ -84,6 +84,8 @@ class Problem(BaseModel):
     input_generator: str | None = None
     input_validator: str | None = None
     checker: str | None = None
+    # left out of the JSON (and so of the id) when python, so every earlier problem keeps its id
+    language: Language = Field(default="python", exclude_if=lambda v: v == "python")
 
     @field_validator("entry_point")
     @classmethod
@@ -115,7 +117,7 @@ class Problem(BaseModel):
     def program(self, solution: str) -> Program:
         """The solution against the challenger's tests only; see :func:`final_suites` for every
         hidden suite a problem is judged on."""
-        return Program(kind=self.kind, solution=solution, tests=self.tests)
+        return Program(kind=self.kind, solution=solution, tests=self.tests, language=self.language)
 
     def solver_view(self) -> str:
         """Everything a solver may see: statement, contract, examples. Never the tests or reference."""
