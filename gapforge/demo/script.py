@@ -3,18 +3,21 @@
 A reply depends only on (server seed, model, messages, the request's ``seed``), so the whole loop is
 reproducible, while the ``seed`` the loop passes per solver sample makes the k samples differ.
 
-* ``demo-challenger`` reads ``Seed topic:``, ``Round: n of m``, the feedback markers
+* ``demo-challenger`` reads ``Seed topic:``, ``Language:`` (python when absent), ``Round: n of
+  m``, the feedback markers
   (``- [TOO EASY] "title": ...`` / ``- [FAILED ON STRONG]`` / ``- [INVALID]`` ...) and an optional
   ``Policy instructions:`` block, then answers with a bank variant as Problem JSON. Every round
   is a problem not tried before (the titles in the feedback say which), preferring the topic's own
-  families; the difficulty starts at :attr:`Tuning.start_level`, goes up one step per TOO EASY and
-  down one per FAILED ON STRONG. With probability :attr:`Tuning.flaw_p` a round's
-  draft is deliberately broken (see :mod:`gapforge.demo.bank.flaws`).
+  families, always of the prompt's language (asked for a language the bank has no families in,
+  it answers in prose, a draft the loop rejects); the difficulty starts at
+  :attr:`Tuning.start_level`, goes up one step per TOO EASY and down one per FAILED ON STRONG.
+  With probability :attr:`Tuning.flaw_p` a round's draft is deliberately broken (see
+  :mod:`gapforge.demo.bank.flaws`).
 * ``demo-weak`` / ``demo-strong`` find the problem by the ``# <title>`` line of the solver prompt
   and answer with the reference solution with a role- and difficulty-dependent probability,
-  otherwise with one of the variant's realistic bugs. A repair turn (last user message starting
-  with "Your solution was run against hidden tests") is fixed with probability
-  :attr:`Tuning.repair_weak` / :attr:`Tuning.repair_strong`.
+  otherwise with one of the variant's realistic bugs, fenced in the variant's language. A repair
+  turn (last user message starting with "Your solution was run against hidden tests") is fixed
+  with probability :attr:`Tuning.repair_weak` / :attr:`Tuning.repair_strong`.
 * ``demo-reviewer`` answers ``{"ambiguous": bool, "reason": str}``: true exactly for variants the
   bank flags as ambiguous.
 * ``demo-analyzer`` / ``demo-editor`` (the meta-optimizer's roles) are answered by
@@ -36,12 +39,15 @@ from functools import cache
 from typing import TypeVar
 
 from gapforge.demo.bank import (
-    FAMILIES,
+    ALL_FAMILIES,
+    BANK_LANGUAGES,
     TOPIC_FAMILIES,
     BugLabel,
     Family,
     FlawKind,
     Variant,
+    families,
+    family_by_key,
     flawed_draft,
     problem_json,
     to_problem,
@@ -49,6 +55,7 @@ from gapforge.demo.bank import (
 )
 from gapforge.demo.meta import META_MODELS, meta_reply
 from gapforge.models import Difficulty
+from gapforge.sandbox.base import Language
 
 MODEL_CHALLENGER = "demo-challenger"
 MODEL_WEAK = "demo-weak"
@@ -67,6 +74,7 @@ _FEEDBACK = re.compile(r"^\s*-\s*\[([A-Z][A-Z _-]*)\]", re.MULTILINE)
 _FEEDBACK_LINE = re.compile(r"^\s*-\s*\[[A-Z][A-Z _-]*\](.*)$", re.MULTILINE)
 _QUOTED = re.compile(r'"([^"]+)"')
 _TOPIC = re.compile(r"^\s*Seed topic:\s*(.*)$", re.MULTILINE)
+_LANGUAGE = re.compile(r"^\s*Language:\s*(\S+)\s*$", re.MULTILINE)
 _ROUND = re.compile(r"^\s*Round:\s*(\d+)\s+of\s+(\d+)", re.MULTILINE)
 _TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
 _ENTRY = re.compile(r"defines `([A-Za-z_][A-Za-z0-9_]*)`")
@@ -241,22 +249,30 @@ def topic_score(topic: str, f: Family) -> int:
     )
 
 
+def prompt_language(text: str) -> str:
+    """The language a challenger prompt asks for: its ``Language:`` line, python without one."""
+    found = _LANGUAGE.search(text)
+    return found.group(1).lower() if found else "python"
+
+
 @cache
-def family_order(topic: str, server_seed: int = 0) -> tuple[Family, ...]:
-    """The families the challenger works through for a topic, one per round.
+def family_order(topic: str, server_seed: int = 0, language: Language = "python") -> tuple[Family, ...]:
+    """The families of ``language`` the challenger works through for a topic, one per round.
 
     A default topic starts with its own families (:data:`~gapforge.demo.bank.TOPIC_FAMILIES`) and
     continues in a seeded shuffle, so default seeds rarely meet on the same problem; any other
-    topic goes by keyword match. Ties are broken by the seeded shuffle.
+    topic goes by keyword match. Ties are broken by the seeded shuffle. Each family's place in
+    the shuffle depends on its key only, so the Python order is the same as before the bank had
+    other languages.
     """
-    own = TOPIC_FAMILIES.get(topic, ())
+    own = tuple(k for k in TOPIC_FAMILIES.get(topic, ()) if family_by_key(k).language == language)
 
     def key(f: Family) -> tuple[int, int, float]:
         rank = own.index(f.key) if f.key in own else len(own)
         score = 0 if topic in TOPIC_FAMILIES else topic_score(topic, f)
         return (rank, -score, rng_for("order", server_seed, topic, f.key).random())
 
-    return tuple(sorted(FAMILIES, key=key))
+    return tuple(sorted(families(language), key=key))
 
 
 def used_titles(text: str) -> frozenset[str]:
@@ -280,17 +296,21 @@ def choose_round(
     request_seed: int | None = None,
     allow_flaw: bool = True,
     tuning: Tuning = DEFAULT_TUNING,
+    language: Language = "python",
 ) -> ChallengerChoice:
     """The challenger's decision for one round, as a pure function of what the request says.
 
     ``used`` are the titles of earlier rounds (from the feedback). With them the challenger takes
     the first family of the topic it has not tried yet, then the topic's own families again at a
     level not tried yet, and only then other topics' families; without them it moves one family
-    further per round.
+    further per round. Only families of ``language`` are considered (KeyError when the bank has
+    none in it).
     """
     level = tuning.start_level + policy.level_shift + counts["TOO EASY"] - counts["FAILED ON STRONG"]
     difficulty = LEVELS[max(0, min(2, level))]
-    order = family_order(topic, server_seed)
+    order = family_order(topic, server_seed, language)
+    if not order:
+        raise KeyError(f"the demo bank has no {language} families; it has: {', '.join(BANK_LANGUAGES)}")
 
     def allowed(f: Family) -> bool:
         v = f.variant(difficulty)
@@ -338,6 +358,13 @@ def challenger_reply(
     round_match = _ROUND.search(user)
     round_no = int(round_match.group(1)) if round_match else 1
     retry = any(m.role == "assistant" for m in messages)
+    language = prompt_language(user)
+    if language not in BANK_LANGUAGES:
+        # a draft the loop can reject like any answer without a problem, not a server error
+        return (
+            f"I can only write demo problems in {', '.join(BANK_LANGUAGES)}; the demo bank has no "
+            f"{language} problems for the topic {topic!r}."
+        )
     choice = choose_round(
         topic,
         round_no,
@@ -348,6 +375,7 @@ def challenger_reply(
         request_seed=request_seed,
         allow_flaw=not retry,  # a follow-up turn after a broken answer gets a clean draft
         tuning=tuning,
+        language=language,  # one of BANK_LANGUAGES, checked above
     )
     style = rng_for("style", server_seed, topic, round_no, request_seed)
     if choice.flaw is not None:
@@ -389,30 +417,46 @@ _OUTRO = (
 )
 
 
-def format_solution(code: str, rng: random.Random) -> str:
-    """Wrap code the way chat models do. The complete program is always the last fenced block."""
+# the info string chat models put on a fence of each language's code
+FENCES: dict[str, str] = {
+    "python": "python",
+    "cpp": "cpp",
+    "rust": "rust",
+    "go": "go",
+    "java": "java",
+    "javascript": "javascript",
+}
+
+
+def format_solution(code: str, rng: random.Random, language: Language = "python") -> str:
+    """Wrap code the way chat models do. The complete program is always the last fenced block.
+    The draws are the same for every language, so a Python answer is what it always was."""
+    fence = FENCES[language]
     code = code if code.endswith("\n") else code + "\n"
     form = rng.random()
     if form < 0.35:
-        return f"{rng.choice(_PROSE)}\n\n```python\n{code}```{rng.choice(_OUTRO)}"
+        return f"{rng.choice(_PROSE)}\n\n```{fence}\n{code}```{rng.choice(_OUTRO)}"
     if form < 0.55:
-        return f"```python\n{code}```"
+        return f"```{fence}\n{code}```"
     if form < 0.7:
         return f"{rng.choice(_PROSE)}\n\n```\n{code}```"
     if form < 0.85:
-        first = next((ln for ln in code.splitlines() if ln.startswith(("def ", "import ", "from "))), "")
-        sketch = (
-            f"# plan: start from\n{first}\n    ...\n"
-            if first.startswith("def ")
-            else "# plan: read, solve, print\n"
-        )
+        if language == "python":
+            first = next((ln for ln in code.splitlines() if ln.startswith(("def ", "import ", "from "))), "")
+            sketch = (
+                f"# plan: start from\n{first}\n    ...\n"
+                if first.startswith("def ")
+                else "# plan: read, solve, print\n"
+            )
+        else:
+            sketch = "// plan: read, solve, print\n"
         return (
-            f"{rng.choice(_PROSE)} A first sketch:\n\n```python\n{sketch}```\n\n"
-            f"And the complete solution:\n\n```python\n{code}```"
+            f"{rng.choice(_PROSE)} A first sketch:\n\n```{fence}\n{sketch}```\n\n"
+            f"And the complete solution:\n\n```{fence}\n{code}```"
         )
     return (
         "<think>\nI need to read the statement carefully and consider the edge cases before coding.\n"
-        f"</think>\n\n```python\n{code}```"
+        f"</think>\n\n```{fence}\n{code}```"
     )
 
 
@@ -485,9 +529,9 @@ def solver_reply(
         else:
             code = _pick_bug(v, rng, tuning, avoid=prev_code)
             lead = "Thanks for the feedback. I've revised the solution."
-        return f"{lead}\n\n```python\n{code}```"
+        return f"{lead}\n\n```{FENCES[v.language]}\n{code}```"
     code = v.reference if rng.random() < _solve_odds(model, v, tuning) else _pick_bug(v, rng, tuning)
-    return format_solution(code, rng)
+    return format_solution(code, rng, v.language)
 
 
 # --------------------------------------------------------------------------- reviewer
@@ -503,7 +547,7 @@ def reviewer_reply(
     v = _find_variant(messages)
     if v is None:
         user = "\n".join(m.content for m in messages if m.role == "user")
-        v = next((x for f in FAMILIES for x in f.variants if x.title in user), None)
+        v = next((x for f in ALL_FAMILIES for x in f.variants if x.title in user), None)
     if v is not None and v.ambiguity:
         verdict = {"ambiguous": True, "reason": v.ambiguity}
     elif v is not None:

@@ -2,12 +2,16 @@
 
 * ``wrong_reference``: the reference is one of the variant's own bugs, so it fails its tests.
 * ``flaky_test``: function problems get an extra test that depends on unseeded randomness;
-  stdio problems get a reference that misbehaves at random (JSON cases cannot be random).
+  stdio problems get a reference that misbehaves at random (JSON cases cannot be random), in
+  the reference's own language (a C++ static initializer, a JavaScript first statement).
 * ``weak_tests``: tests that an obviously wrong ``witness`` solution passes (smoke calls without
-  asserts for functions; one example repeated for stdio).
+  asserts for functions; one example repeated for stdio); the witness is in the variant's
+  language.
 * ``leaked_solution``: the statement shows the reference code.
 * ``invalid_json``: the JSON answer is cut off mid-object.
 * ``prose_without_code``: a chatty answer with no JSON at all.
+
+Every kind works for the bank's C++ and JavaScript families as for the Python ones.
 
 The first four parse into a Problem and must be caught by validity checks; the last two must be
 caught by parsing.
@@ -54,6 +58,30 @@ if _random.random() < 0.1:
     raise SystemExit(0)
 
 """
+# The same misbehaviour in the other languages the bank has: before anything else runs, one run
+# in ten prints -1 and exits successfully.
+FLAKY_STDIO_PREFIXES: dict[str, str] = {
+    "python": FLAKY_STDIO_PREFIX,
+    "cpp": """#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+static const int flaky_guard = [] {
+    if (std::random_device{}() % 10 == 0) {
+        std::puts("-1");
+        std::exit(0);
+    }
+    return 0;
+}();
+
+""",
+    "javascript": """if (Math.random() < 0.1) {
+  console.log(-1);
+  process.exit(0);
+}
+
+""",
+}
 MIN_SMOKE_TESTS = 5
 
 
@@ -79,7 +107,8 @@ def flawed_draft(variant: Variant, kind: FlawKind, *, salt: int = 0) -> FlawedDr
         if variant.kind == "function":
             problem = good.model_copy(update={"tests": good.tests.rstrip("\n") + "\n" + FLAKY_FUNCTION_TEST})
             return replace(_parsed(kind, variant, problem), flaky_test=FLAKY_TEST_NAME)
-        problem = good.model_copy(update={"reference_solution": FLAKY_STDIO_PREFIX + good.reference_solution})
+        prefix = _for_language(FLAKY_STDIO_PREFIXES, variant)
+        problem = good.model_copy(update={"reference_solution": prefix + good.reference_solution})
         return _parsed(kind, variant, problem)
     if kind == "weak_tests":
         tests, witness = _weak_tests(variant)
@@ -119,6 +148,33 @@ def _parses(text: str) -> bool:
     return True
 
 
+def _for_language(by_language: dict[str, str], variant: Variant) -> str:
+    try:
+        return by_language[variant.language]
+    except KeyError:
+        raise ValueError(
+            f"no flawed draft of {variant.title!r}: the bank's flaws know {', '.join(by_language)}, "
+            f"not {variant.language}"
+        ) from None
+
+
+def _print_program(language: str, output: str) -> str:
+    """A program in ``language`` that prints ``output`` and ignores its input."""
+    if language == "python":
+        return f"import sys\n\nsys.stdout.write({output!r})\n"
+    # a JSON string is a valid C++ and JavaScript string literal for the bank's (ASCII) outputs
+    literal = json.dumps(output)
+    programs = {
+        "cpp": f"#include <cstdio>\n\nint main() {{\n    std::fputs({literal}, stdout);\n    return 0;\n}}\n",
+        "javascript": f"process.stdout.write({literal});\n",
+    }
+    if language not in programs:
+        raise ValueError(
+            f"no weak-tests witness in {language}; the bank's flaws know python, {', '.join(programs)}"
+        )
+    return programs[language]
+
+
 def _weak_tests(variant: Variant) -> tuple[str, str]:
     if variant.kind == "stdio":
         shown = {ex.input.strip() for ex in variant.examples}
@@ -126,8 +182,7 @@ def _weak_tests(variant: Variant) -> tuple[str, str]:
         # a case that is not a visible example, so only the weakness itself gives the draft away
         first = next((c for c in cases if c["input"].strip() not in shown), cases[0])
         cases = [{"input": first["input"], "output": first["output"]} for _ in range(MIN_SMOKE_TESTS)]
-        witness = f"import sys\n\nsys.stdout.write({first['output']!r})\n"
-        return json.dumps(cases, indent=1), witness
+        return json.dumps(cases, indent=1), _print_program(variant.language, first["output"])
     entry = variant.entry_point
     assert entry is not None
     calls: list[str] = []

@@ -2643,3 +2643,207 @@ _add(
         _int(k, 1, 1000, "k")
     """,
 )
+
+
+# --------------------------------------------------------------------------- other languages
+# The C++ and JavaScript families' oracles are Python like every other: the generator draws a
+# stdin text, the validator checks it, and the reference (in its own language) answers it.
+
+_add(
+    "cpp_prefix_sums",
+    "easy",
+    """
+    def generate(rng):
+        n, q, top = rng.randint(1, 12), rng.randint(1, 10), rng.choice([10, 10**9])
+        rows = ["%d %d" % (n, q), " ".join(str(rng.randint(-top, top)) for _ in range(n))]
+        for _ in range(q):
+            l = rng.randint(1, n)
+            rows.append("%d %d" % (l, rng.randint(l, n)))
+        return "\\n".join(rows) + "\\n"
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        n, q = _nums(rows[0], 2, 1, 2 * 10**5, "N Q")
+        _count(rows, q + 2, "N Q, the values and Q queries")
+        _nums(rows[1], n, -10**9, 10**9, "the values")
+        for row in rows[2:]:
+            l, r = _nums(row, 2, 1, n, "a query")
+            _need(l <= r, "a query needs l <= r")
+    """,
+)
+_add(
+    "cpp_prefix_sums",
+    "medium",
+    """
+    def generate(rng):
+        n, top = rng.randint(1, 15), rng.choice([5, 100, 10**9])
+        return "%d\\n%s\\n" % (n, " ".join(str(rng.randint(-top, top)) for _ in range(n)))
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 2, "the input")
+        (n,) = _nums(rows[0], 1, 1, 2 * 10**5, "N")
+        _nums(rows[1], n, -10**9, 10**9, "the values")
+    """,
+)
+_add(
+    "cpp_prefix_sums",
+    "hard",
+    """
+    def generate(rng):
+        n, top = rng.randint(1, 15), rng.choice([2, 10, 10**9])
+        values = [rng.randint(-top, top) for _ in range(n)]
+        i = rng.randint(0, n - 1)
+        k = sum(values[i : rng.randint(i + 1, n)]) if rng.random() < 0.7 else rng.randint(-3 * top, 3 * top)
+        return "%d %d\\n%s\\n" % (n, k, " ".join(map(str, values)))
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 2, "the input")
+        n, k = _nums(rows[0], 2, -10**15, 10**15, "N K")
+        _need(1 <= n <= 2 * 10**5, "1 <= N <= 2 * 10**5")
+        _nums(rows[1], n, -10**9, 10**9, "the values")
+    """,
+)
+_add(
+    "cpp_sequence_dp",
+    "easy",
+    """
+    def generate(rng):
+        return "%d\\n" % rng.randint(1, rng.choice([6, 100, 5000]))
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 1, "the input")
+        _nums(rows[0], 1, 1, 10**6, "N")
+    """,
+)
+_add(
+    "cpp_sequence_dp",
+    "medium",
+    """
+    def generate(rng):
+        n, top = rng.randint(1, 15), rng.choice([3, 50, 10**9])
+        return "%d\\n%s\\n" % (n, " ".join(str(rng.randint(-top, top)) for _ in range(n)))
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 2, "the input")
+        (n,) = _nums(rows[0], 1, 1, 2 * 10**5, "N")
+        _nums(rows[1], n, -10**9, 10**9, "the values")
+    """,
+)
+_add(
+    "cpp_sequence_dp",
+    "hard",
+    """
+    def generate(rng):
+        n, top = rng.randint(1, 15), rng.choice([5, 100, 10**9])
+        return "%d\\n%s\\n" % (n, " ".join(str(rng.randint(-top, top)) for _ in range(n)))
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 2, "the input")
+        (n,) = _nums(rows[0], 1, 1, 2 * 10**5, "N")
+        _nums(rows[1], n, -10**9, 10**9, "the values")
+    """,
+)
+_add(
+    "js_palindromes",
+    "easy",
+    """
+    def generate(rng):
+        half = "".join(rng.choice("abAB1 ,.!") for _ in range(rng.randint(0, 12)))
+        mirrored = half + rng.choice(["", "x", "?"]) + half[::-1].swapcase()
+        line = mirrored if rng.random() < 0.5 else "".join(rng.choice("abAB1 ,.!") for _ in range(rng.randint(0, 20)))
+        return line + "\\n"
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 1, "the input")
+        _str(rows[0], 0, 10**5, "the line", "".join(chr(c) for c in range(32, 127)))
+    """,
+)
+_add(
+    "js_palindromes",
+    "medium",
+    """
+    def generate(rng):
+        return "".join(rng.choice(rng.choice(["ab", "abc", "xyz"])) for _ in range(rng.randint(1, 30))) + "\\n"
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 1, "the input")
+        _str(rows[0], 1, 3000, "the string", "abcdefghijklmnopqrstuvwxyz")
+    """,
+)
+_add(
+    "js_palindromes",
+    "hard",
+    """
+    def generate(rng):
+        return "".join(rng.choice(rng.choice(["a", "ab", "abc"])) for _ in range(rng.randint(1, 30))) + "\\n"
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 1, "the input")
+        _str(rows[0], 1, 5000, "the string", "abcdefghijklmnopqrstuvwxyz")
+    """,
+)
+_add(
+    "js_columns",
+    "easy",
+    """
+    def generate(rng):
+        n = rng.randint(0, 63)
+        return ("1" + "".join(rng.choice("01") for _ in range(n - 1)) if n else "0") + "\\n"
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 1, "the input")
+        s = rows[0]
+        _str(s, 1, 63, "the binary number", "01")
+        _need(s == "0" or s[0] == "1", "no leading zeros")
+    """,
+)
+_add(
+    "js_columns",
+    "medium",
+    """
+    def generate(rng):
+        return "".join(rng.choice("ABCXYZ") for _ in range(rng.randint(1, 10))) + "\\n"
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        _count(rows, 1, "the input")
+        _str(rows[0], 1, 10, "the title", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    """,
+)
+_add(
+    "js_columns",
+    "hard",
+    """
+    def generate(rng):
+        q = rng.randint(1, 8)
+        return "%d\\n%s\\n" % (q, "\\n".join(str(rng.randint(1, rng.choice([30, 1000, 10**15]))) for _ in range(q)))
+    """,
+    """
+    def validate(text):
+        rows = _lines(text)
+        (q,) = _nums(rows[0], 1, 1, 1000, "Q")
+        _count(rows, q + 1, "Q and Q numbers")
+        for row in rows[1:]:
+            _nums(row, 1, 1, 10**15, "N")
+    """,
+)

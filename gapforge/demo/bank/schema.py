@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from gapforge.models import Difficulty, Example, Problem
-from gapforge.sandbox.base import Kind
+from gapforge.sandbox.base import Kind, Language
 
 BugLabel = Literal["off_by_one", "missed_edge_case", "too_slow"]
 BUG_LABELS: tuple[BugLabel, ...] = ("off_by_one", "missed_edge_case", "too_slow")
@@ -47,6 +47,9 @@ class Variant:
     input_generator: str | None = None
     input_validator: str | None = None
     checker: str | None = None
+    # the reference's and the bugs' language; anything but python is a stdio problem whose
+    # oracle sources (generator, validator) are still Python, like every problem's
+    language: Language = "python"
 
     @property
     def ambiguous(self) -> bool:
@@ -62,6 +65,7 @@ class Family:
     category: str
     topics: tuple[str, ...]
     variants: tuple[Variant, ...] = field(default=())
+    language: Language = "python"
 
     def variant(self, difficulty: Difficulty) -> Variant:
         for v in self.variants:
@@ -146,11 +150,13 @@ def io(
     tags: tuple[str, ...] = (),
     expert: bool = False,
     ambiguity: str | None = None,
+    language: Language = "python",
 ) -> Variant:
     return Variant(
         title=title,
         difficulty=difficulty,
         kind="stdio",
+        language=language,
         statement=text(statement),
         reference=code(reference),
         tests=tests,
@@ -164,8 +170,14 @@ def io(
 
 
 def family(key: str, name: str, category: str, topics: tuple[str, ...], *variants: Variant) -> Family:
+    """A family in the language of its variants (they must agree: the challenger picks a family,
+    then a variant, for the language a seed asks for)."""
+    languages = {v.language for v in variants}
+    if len(languages) > 1:
+        raise ValueError(f"family {key!r} mixes languages {sorted(languages)}; one language per family")
+    language = languages.pop() if languages else "python"
     tagged = tuple(replace(v, family=key, tags=(category, *v.tags)) for v in variants)
-    return Family(key=key, name=name, category=category, topics=topics, variants=tagged)
+    return Family(key=key, name=name, category=category, topics=topics, variants=tagged, language=language)
 
 
 def to_problem(variant: Variant) -> Problem:
@@ -185,6 +197,7 @@ def to_problem(variant: Variant) -> Problem:
         input_generator=variant.input_generator,
         input_validator=variant.input_validator,
         checker=variant.checker,
+        language=variant.language,
     )
 
 
