@@ -4,7 +4,8 @@
 setup:
 	@./scripts/setup.sh
 
-demo: setup
+demo:
+	@GAPFORGE_LANGUAGES=cpp ./scripts/setup.sh
 	.venv/bin/gapforge demo --out demo-out
 
 test:

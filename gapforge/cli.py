@@ -514,6 +514,8 @@ def _generate(
     from gapforge.api import generate as run_generate
     from gapforge.cli_progress import ProgressDisplay
 
+    _check_language_runners(cfg, seed_list)
+
     display = ProgressDisplay(console, enabled=progress)
     with display.shown():
         summary = _run_async(
@@ -525,6 +527,31 @@ def _generate(
         )  # fmt: skip
     _print_summary(summary)
     return summary
+
+
+def _check_language_runners(cfg: RunConfig, seed_list: list[Seed]) -> None:
+    """Before the first seed: every language the seeds use has a runner the backend can start, so
+    a missing image is one clear error now, not each such seed failing later as infrastructure."""
+    langs = sorted({s.language for s in seed_list} - {"python"})
+    if not langs:
+        return
+    if cfg.sandbox.backend == "local":
+        raise ConfigError(
+            f"the seeds use {', '.join(langs)}, which the local backend does not run; "
+            "use the pool or docker backend (a Docker engine and each language's runner image)"
+        )
+    from gapforge.images.build import resolve_runner_image
+    from gapforge.sandbox.docker import connect
+
+    try:
+        client = connect()
+    except GapforgeError:
+        return  # no engine: the run itself says so, with what to do
+    try:
+        for lang in langs:
+            resolve_runner_image(client, lang)
+    finally:
+        client.close()
 
 
 def _load_policy(path: Path | None) -> Policy | None:
@@ -631,6 +658,13 @@ def optimize(
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("demo-out"),
     seeds: Annotated[int, typer.Option(help="How many of the bundled topics to use.")] = 14,
+    languages: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated: python plus other languages of the bank (cpp, javascript); each "
+            "other language adds one seed per bank family written in it."
+        ),
+    ] = "python,cpp",
     backend: Annotated[str, typer.Option(help="pool | docker | local")] = "pool",
     concurrency: Annotated[
         int | None, typer.Option(help="Seeds worked on at once (default 4; with --ray: 2 per node CPU).")
@@ -655,12 +689,13 @@ def demo(
 
     Examples:
       gapforge demo --out demo-out
-      gapforge demo --out /tmp/d --seeds 4 --backend docker
+      gapforge demo --out /tmp/d --seeds 4 --backend docker --languages python
     """
     from gapforge.config import demo_config
     from gapforge.dataset.records import Seed
-    from gapforge.demo.bank import DEFAULT_TOPICS
+    from gapforge.demo.bank import BANK_LANGUAGES, DEFAULT_TOPICS, TOPIC_FAMILIES, families
     from gapforge.demo.server import DemoServer
+    from gapforge.generators.seeds import with_language
     from gapforge.models import content_hash
 
     if backend not in BACKENDS:
@@ -679,11 +714,29 @@ def demo(
             }
         )
 
+    wanted = [x.strip() for x in languages.split(",") if x.strip()]
+    unknown = [x for x in wanted if x not in BANK_LANGUAGES]
+    if unknown or "python" not in wanted:
+        raise _fail(
+            f"--languages must name python and any of {', '.join(BANK_LANGUAGES)} (the demo bank's "
+            f"languages); got {languages!r}",
+            EXIT_BAD_INPUT,
+        )
+
+    def builtin(topic: str) -> Seed:
+        return Seed(
+            id="s-" + content_hash({"topic": topic, "context": ""}, 12), topic=topic, source="builtin"
+        )
+
     topics = list(DEFAULT_TOPICS)[:seeds]
-    seed_list = [
-        Seed(id="s-" + content_hash({"topic": t, "context": ""}, 12), topic=t, source="builtin")
-        for t in topics
-    ]
+    seed_list = [builtin(t) for t in topics]
+    for lang in BANK_LANGUAGES:
+        if lang == "python" or lang not in wanted:
+            continue
+        # one seed per family of the language, on the topic that family belongs to
+        for fam in families(lang):
+            topic = next(t for t, keys in TOPIC_FAMILIES.items() if fam.key in keys)
+            seed_list.append(with_language(builtin(topic), lang))
     runner = _runner(ray, concurrency, demo_latency_s=latency)
     # On Ray every node serves the demo models itself: the driver's URL only fixes the config.
     with DemoServer(latency_s=latency) if ray is None else contextlib.nullcontext() as server:

@@ -141,3 +141,19 @@ def test_sandbox_run_defaults_to_the_pool_backend() -> None:
     proc = gapforge("sandbox", "run", "--help")
     assert proc.returncode == 0
     assert "[default: pool]" in proc.stdout, proc.stdout
+
+
+def test_demo_languages_are_checked_before_anything_runs(tmp_path: Path) -> None:
+    # an unknown or Python-less language list, and a language the local backend cannot run, are
+    # bad input (exit 2) that say what to do, before a model server or a sandbox starts
+    proc = gapforge("demo", "--out", str(tmp_path / "a"), "--languages", "python,cobol", "--no-progress")
+    assert proc.returncode == 2 and "--languages must name python" in proc.stderr, proc.stderr
+    proc = gapforge("demo", "--out", str(tmp_path / "b"), "--languages", "cpp", "--no-progress")
+    assert proc.returncode == 2 and "--languages must name python" in proc.stderr, proc.stderr
+    proc = gapforge(
+        "demo", "--out", str(tmp_path / "c"), "--languages", "python,cpp", "--backend", "local", "--seeds", "1",
+        "--no-progress",
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "local backend does not run" in proc.stderr and "cpp" in proc.stderr, proc.stderr
+    assert not (tmp_path / "c" / "records").exists(), "nothing ran"

@@ -361,3 +361,16 @@ def test_a_familys_references_pass_and_bugs_fail_in_its_language(key: str, run: 
         if flaky.status not in (Status.PASSED, Status.FAILED):
             problems.append(f"{tag}/flaky: want passed or failed, got {_failing(flaky)}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_variant_fits_the_demo_challengers_token_budget() -> None:
+    # The demo server cuts an answer longer than max_tokens (about 4 characters a token): a problem
+    # whose JSON is longer can never be drafted, and every round of its seed is malformed.
+    from gapforge.config import demo_config
+    from gapforge.demo.bank import ALL_FAMILIES, problem_json, to_problem
+    from gapforge.demo.server import _tokens
+
+    budget = demo_config("http://127.0.0.1:1/v1").roles.challenger.max_tokens
+    sizes = {v.title: _tokens(problem_json(to_problem(v))) for f in ALL_FAMILIES for v in f.variants}
+    too_long = {t: n for t, n in sizes.items() if n > budget // 2}
+    assert not too_long, f"problem JSON over half the challenger's {budget} tokens: {too_long}"

@@ -99,10 +99,10 @@ def _houses(text: str) -> str:
 
 # --------------------------------------------------------------------------- prefix sums
 
-_BIG = _lcg(7, 2000, -(10**9), 10**9)
-_QUERIES = _lcg(11, 1000, 1, 2000)
+_BIG = _lcg(7, 200, -(10**9), 10**9)
+_QUERIES = _lcg(11, 100, 1, 200)
 _RANGE_BIG = (
-    "2000 500\n"
+    "200 50\n"
     + _row(_BIG)
     + "\n"
     + "".join(f"{min(a, b)} {max(a, b)}\n" for a, b in zip(_QUERIES[::2], _QUERIES[1::2], strict=True))
@@ -244,7 +244,7 @@ CPP_PREFIX_SUMS = family(
             "3\n5 -10 1\n",
             "3\n1000000000 1000000000 1000000000\n",
             "1\n-1000000000\n",
-            "2000\n" + _row(_BIG) + "\n",
+            "200\n" + _row(_BIG) + "\n",
         ),
         examples=(ex("8\n-2 1 -3 4 -1 2 1 -5", "6", "The block 4 -1 2 1."),),
         bugs=(
@@ -447,8 +447,8 @@ CPP_PREFIX_SUMS = family(
 
 # --------------------------------------------------------------------------- DP on sequences
 
-_SEQ = _lcg(3, 3000, -(10**9), 10**9)
-_SMALL_SEQ = _lcg(9, 3000, 0, 200)
+_SEQ = _lcg(3, 300, -(10**9), 10**9)
+_SMALL_SEQ = _lcg(9, 300, 0, 200)
 
 CPP_SEQUENCE_DP = family(
     "cpp_sequence_dp",
@@ -577,7 +577,7 @@ CPP_SEQUENCE_DP = family(
             "6\n1 2 3 4 5 6\n",
             "6\n6 5 4 3 2 1\n",
             "7\n1 3 3 2 4 4 5\n",
-            "3000\n" + _row(_SMALL_SEQ) + "\n",
+            "300\n" + _row(_SMALL_SEQ) + "\n",
         ),
         examples=(ex("8\n10 9 2 5 3 7 101 18", "4", "For example 2 3 7 18."),),
         bugs=(
@@ -671,7 +671,7 @@ CPP_SEQUENCE_DP = family(
             "2\n5 1\n",
             "5\n1000000000 -1 1000000000 -1 1000000000\n",
             "3\n-1000000000 5 -1000000000\n",
-            "3000\n" + _row(_SEQ) + "\n",
+            "300\n" + _row(_SEQ) + "\n",
         ),
         examples=(ex("5\n2 7 9 3 1", "12", "Houses 1, 3 and 5."),),
         bugs=(
