@@ -860,6 +860,8 @@ def export(
         data_source=data_source,
     )
     out.print(f"{res.format}: {res.rows} rows -> {res.path}", highlight=False)
+    if res.note:
+        console.print(f"note: {res.note}", markup=False)
 
 
 @app.command()

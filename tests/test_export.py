@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from _dataset_runs import (
@@ -411,3 +412,25 @@ def test_the_cli_has_the_four_options(published: Path, tmp_path: Path) -> None:
     bad = cli("-f", "verl", "-o", str(tmp_path / "x"), "--data-source", "mine")
     assert bad.returncode != 0
     assert "data_source must start with 'gapforge'" in bad.stderr + bad.stdout
+
+
+def test_open_r1_leaves_out_problems_its_stock_reward_cannot_run(published: Path, tmp_path: Path) -> None:
+    # open-r1's stock code reward runs every program with python3: a C++ problem there would score
+    # its correct solutions 0, so the open-r1 export leaves it out and says so; verl keeps it
+    import shutil
+
+    copy = tmp_path / "dataset"
+    shutil.copytree(published, copy)
+    (path,) = sorted((copy / "data" / "problems").glob("*.parquet"))
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    rows[0]["language"] = "cpp"
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)
+    r1 = export(copy, "open-r1", tmp_path / "o")
+    assert (r1.rows, r1.left_out) == (3, 1)
+    assert "in cpp" in r1.note and "Python only" in r1.note
+    assert {r["verification_info"]["language"] for r in pq.read_table(r1.path).to_pylist()} == {"python"}
+    verl = pq.read_table(export(copy, "verl", tmp_path / "v").path).to_pylist()
+    assert len(verl) == 4
+    truths = [json.loads(r["reward_model"]["ground_truth"]) for r in verl]
+    assert sorted(t["language"] for t in truths) == ["cpp", "python", "python", "python"]

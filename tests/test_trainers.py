@@ -109,7 +109,11 @@ def work(trainers_python: str, tmp_path_factory: pytest.TempPathFactory) -> Path
         variant = bank.variant_by_title(p["title"])
         assert variant is not None, p["title"]
         wrong = next(b.code for b in variant.bugs if b.label != "too_slow")
-        sols[p["problem_id"]] = {"reference": p["reference_solution"], "wrong": wrong}
+        sols[p["problem_id"]] = {
+            "reference": p["reference_solution"],
+            "wrong": wrong,
+            "language": p.get("language") or "python",
+        }
     (work / "solutions.json").write_text(json.dumps(sols))
     (work / "verl_overrides.json").write_text(
         json.dumps(_command(["python3", "-m", "verl.trainer.main_ppo"]))
@@ -138,8 +142,14 @@ def step(python: str, name: str, work: Path) -> dict[str, Any]:
     return result
 
 
-def problems(work: Path) -> int:
-    return len(json.loads((work / "solutions.json").read_text()))
+def problems(work: Path, language: str | None = None) -> int:
+    sols = json.loads((work / "solutions.json").read_text()).values()
+    return sum(1 for s in sols if language is None or s["language"] == language)
+
+
+def test_the_demo_run_has_problems_in_another_language(work: Path) -> None:
+    # every trainer below scores these too: a C++ reference must get 1.0, a wrong one 0.0
+    assert problems(work, "cpp") >= 1 and problems(work, "python") >= 1
 
 
 # --------------------------------------------------------------------------- each trainer
@@ -193,8 +203,10 @@ def test_verl_dataset_and_naive_reward_manager(trainers_python: str, work: Path)
 
 
 def test_open_r1_stock_code_reward_scores_every_kind(trainers_python: str, work: Path) -> None:
+    # open-r1's stock reward runs Python only: the export leaves the C++ problems out
     r = step(trainers_python, "open-r1", work)
-    n = problems(work)
+    n = problems(work, "python")
+    assert r["rows"] == n
     assert set(r["kinds"]) == {"function", "stdio"}
     assert r["rewards"]["reference"] == [1.0] * n
     assert all(w < 1.0 for w in r["rewards"]["wrong"]), r["rewards"]["wrong"]

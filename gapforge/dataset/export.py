@@ -149,6 +149,9 @@ class ExportResult(BaseModel):
     path: Path  # the data file
     rows: int
     extra_files: tuple[Path, ...] = ()  # reward shims written next to it
+    # problems left out because the format's trainer could not judge them, with why
+    left_out: int = 0
+    note: str = ""
 
 
 def extra_suites(row: Row) -> list[dict[str, Any]]:
@@ -467,6 +470,19 @@ def export(
         problems = [p for p in problems if p["problem_id"] not in flagged]
     if wanted_kinds is not None:
         problems = [p for p in problems if p["kind"] in wanted_kinds]
+    left_out, note = 0, ""
+    if fmt == "open-r1":
+        # open-r1's stock code reward runs every program with python3: a C++ reference would score
+        # 0 there, a wrong reward, so other languages stay out of this export
+        others = [p for p in problems if language_of(p) != "python"]
+        if others:
+            problems = [p for p in problems if language_of(p) == "python"]
+            langs = ", ".join(sorted({language_of(p) for p in others}))
+            left_out = len(others)
+            note = (
+                f"left out {left_out} problem(s) in {langs}: open-r1's stock code reward runs Python only; "
+                "export them for verl, trl or openrlhf, whose gapforge reward runs every language"
+            )
 
     def keep(r: Row) -> bool:
         if accepted_only and r["problem_id"] not in accepted:
@@ -499,4 +515,6 @@ def export(
         shim_path = path.parent / shim[0]
         shim_path.write_text(shim[1], encoding="utf-8")
         extra.append(shim_path)
-    return ExportResult(format=fmt, path=path, rows=len(out_rows), extra_files=tuple(extra))
+    return ExportResult(
+        format=fmt, path=path, rows=len(out_rows), extra_files=tuple(extra), left_out=left_out, note=note
+    )

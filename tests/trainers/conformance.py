@@ -34,8 +34,13 @@ CHATML = (
 )
 
 
-def answer(code: str) -> str:
-    return f"Here is my solution.\n{FENCE}python\n{code.rstrip()}\n{FENCE}"
+def answer(code: str, language: str = "python") -> str:
+    return f"Here is my solution.\n{FENCE}{language}\n{code.rstrip()}\n{FENCE}"
+
+
+def answer_for(sol: dict[str, str], which: str) -> str:
+    """A model's answer with one of a problem's solutions, fenced with the problem's language."""
+    return answer(sol[which], sol.get("language", "python"))
 
 
 def emit(result: dict[str, Any]) -> None:
@@ -61,7 +66,7 @@ def build_tiny(work: Path) -> Path:
     for path in sorted((work / "data").rglob("*.jsonl")):
         texts += path.read_text().splitlines()
     for sol in solutions(work).values():
-        texts += [answer(sol["reference"]), answer(sol["wrong"])]
+        texts += [answer_for(sol, "reference"), answer_for(sol, "wrong")]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -141,7 +146,7 @@ def step_grpo(work: Path) -> dict[str, Any]:
     replay = {
         "reference": reward_func(
             call["prompts"],
-            [[{"role": "assistant", "content": answer(sols[i]["reference"])}] for i in ids],
+            [[{"role": "assistant", "content": answer_for(sols[i], "reference")}] for i in ids],
             completion_ids=call.get("completion_ids"),
             trainer_state=call.get("trainer_state"),
             **{
@@ -152,7 +157,7 @@ def step_grpo(work: Path) -> dict[str, Any]:
         ),
         "wrong": reward_func(
             call["prompts"],
-            [[{"role": "assistant", "content": answer(sols[i]["wrong"])}] for i in ids],
+            [[{"role": "assistant", "content": answer_for(sols[i], "wrong")}] for i in ids],
             **{
                 k: v
                 for k, v in call.items()
@@ -291,7 +296,7 @@ def step_openrlhf(work: Path) -> dict[str, Any]:
                 else None,
             )
             for which in rewards:
-                engine = Engine(answer(sols[row["problem_id"]][which]))
+                engine = Engine(answer_for(sols[row["problem_id"]], which))
                 out = await executor.execute(prompt, label, params, 16384, tok, engine)
                 reward = out["reward"]
                 rewards[which].append(None if reward is None else float(reward[0]))
@@ -354,7 +359,7 @@ def step_verl(work: Path) -> dict[str, Any]:
         for i in range(len(dataset)):
             row = dataset.dataframe[i]
             for which in rewards:
-                text = answer(sols[row["extra_info"]["problem_id"]][which]) + tok.eos_token
+                text = answer_for(sols[row["extra_info"]["problem_id"]], which) + tok.eos_token
                 ids = tok(text, add_special_tokens=False)["input_ids"]
                 response = torch.tensor([ids + [tok.pad_token_id] * 4])
                 prompt = torch.tensor([[tok.pad_token_id, 1, 2]])
