@@ -135,6 +135,11 @@ def test_doctor_reports_every_limit_holding() -> None:
         "memory limit holds",
     ):
         assert checks[name]["ok"], checks[name]
+    # which language runners are built: information, never a failure (Python needs none of them)
+    runners = checks["language runners"]
+    assert runners["ok"] and runners["detail"].startswith("built: ")
+    for lang in ("cpp", "rust", "go", "java", "javascript"):
+        assert lang in runners["detail"]
 
 
 @pytest.mark.docker

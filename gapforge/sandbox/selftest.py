@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from dataclasses import dataclass
+from typing import Any
 
 from gapforge.errors import GapforgeError
 from gapforge.sandbox.base import Limits, Program, Status
@@ -65,6 +66,30 @@ class Check:
     detail: str
 
 
+def _language_runners(client: Any) -> Check:
+    """Which other languages' runners are built. Informational: Python alone needs none of them,
+    and a run whose seeds use a language checks its runner before it starts."""
+    from gapforge.images.build import resolve_runner_image
+    from gapforge.sandbox.base import LANGUAGES
+
+    built, missing = [], []
+    for lang in LANGUAGES:
+        if lang == "python":
+            continue
+        try:
+            resolve_runner_image(client, lang)
+            built.append(lang)
+        except GapforgeError:
+            missing.append(lang)
+    detail = f"built: {', '.join(built) or 'none'}"
+    if missing:
+        detail += (
+            f"; not built: {', '.join(missing)} (needed only for seeds in them: "
+            f"`gapforge images build --base debootstrap --language {','.join(missing)}`)"
+        )
+    return Check("language runners", True, detail)
+
+
 async def run_doctor() -> list[Check]:
     from gapforge.images.build import resolve_runner_image
     from gapforge.sandbox.docker import DockerSandbox, connect
@@ -86,6 +111,7 @@ async def run_doctor() -> list[Check]:
         checks.append(Check("sandbox image", False, str(exc)))
         checks.append(_disk(client.info().get("DockerRootDir", "/")))
         return checks
+    checks.append(await asyncio.to_thread(_language_runners, client))
     async with DockerSandbox(image, client=client, run_id="doctor") as sb:
         healthy, net, pids, mem = await asyncio.gather(
             sb.run(HEALTHY, PROBE_LIMITS),
