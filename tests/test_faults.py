@@ -56,7 +56,7 @@ ENV = dict(os.environ, PYTHONASYNCIODEBUG="1")
 
 def demo_cmd(out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "gapforge", "demo", "--out", str(out), "--seeds", str(SEEDS),
-            "--no-progress", "--latency", "0.05", "--concurrency", "2", *extra]  # fmt: skip
+            "--no-progress", "--latency", "0.05", "--concurrency", "2", "--languages", "python", *extra]  # fmt: skip
 
 
 def _default_sigint() -> None:

@@ -22,7 +22,7 @@ SEEDS = "6"
 
 
 def demo_cmd(out: Path) -> list[str]:
-    return [sys.executable, "-m", "gapforge", "demo", "--out", str(out), "--seeds", SEEDS, "--no-progress",
+    return [sys.executable, "-m", "gapforge", "demo", "--out", str(out), "--seeds", SEEDS, "--languages", "python", "--no-progress",
             "--latency", "0.05", "--concurrency", "3"]  # fmt: skip
 
 
