@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -432,6 +432,15 @@ def test_the_card_header_lists_the_languages() -> None:
 
 
 # --------------------------------------------------------------------------- in the sandbox
+
+
+@pytest.fixture(scope="module")
+def pool_sandbox(event_loop_runner: Any) -> Iterator[Any]:
+    """This module's own pool: its per-language containers go when the module ends, not kept
+    warm for the session beside the Python pool (the attack suite counts what is left)."""
+    from conftest import open_pool
+
+    yield from open_pool(event_loop_runner, None)
 
 
 @pytest.mark.docker

@@ -361,6 +361,7 @@ class PoolSandbox:
                     **container_labels(self.run_id),
                     "gapforge.mode": "pool",
                     "gapforge.pool": self.pool_id,
+                    "gapforge.language": self.language,
                 },
                 network_disabled=True,
                 stdin_open=True,
