@@ -12,8 +12,12 @@ import gc
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -106,6 +110,25 @@ def run(event_loop_runner: asyncio.Runner):  # type: ignore[no-untyped-def]
     return event_loop_runner.run
 
 
+@dataclass(frozen=True)
+class DemoRun:
+    out: Path
+    stdout: str
+
+
+@pytest.fixture(scope="session")
+def demo_cli(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """README's main command (`gapforge demo`, every seed, the default languages), run once for the
+    session: the tests that read a whole demo run read this one and never write into it."""
+    out = tmp_path_factory.mktemp("demo") / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gapforge", "demo", "--out", str(out), "--no-progress"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return DemoRun(out, proc.stdout)
+
+
 @pytest.fixture(scope="session")
 def docker_sandbox(event_loop_runner: asyncio.Runner) -> Iterator[object]:
     """One entered Docker sandbox for the session (tests using it must be marked ``docker``)."""
@@ -128,17 +151,22 @@ def pool_sandbox(event_loop_runner: asyncio.Runner) -> Iterator[object]:
     yield from open_pool(event_loop_runner, None)
 
 
-def open_pool(runner: asyncio.Runner, limits: object) -> Iterator[object]:
+def open_pool(
+    runner: asyncio.Runner, limits: object, *, size: int = 2, compile_limits: object = None
+) -> Iterator[object]:
+    """An entered pool for a fixture to yield from, closed (its containers gone) when it resumes."""
     problem = docker_problem()
     if problem is not None:
         if REQUIRE_DOCKER:
             pytest.fail(f"GAPFORGE_REQUIRE_DOCKER=1 but Docker is not usable: {problem}", pytrace=False)
         pytest.skip(f"Docker not usable here: {problem}")
     from gapforge.sandbox import Limits
+    from gapforge.sandbox.base import CompileLimits
     from gapforge.sandbox.pool import PoolSandbox
 
     assert limits is None or isinstance(limits, Limits)
-    sb = PoolSandbox(run_id=RUN_ID, limits=limits, size=2)
+    assert compile_limits is None or isinstance(compile_limits, CompileLimits)
+    sb = PoolSandbox(run_id=RUN_ID, limits=limits, size=size, compile_limits=compile_limits)
     runner.run(sb.__aenter__())
     yield sb
     runner.run(sb.__aexit__(None, None, None))

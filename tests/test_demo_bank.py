@@ -8,9 +8,11 @@ import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from conftest import open_pool
 
 from gapforge.demo.bank import (
     ALL_FAMILIES,
@@ -234,11 +236,20 @@ def _problems(results: dict[str, ExecutionResult]) -> list[str]:
     return out
 
 
+@pytest.fixture(scope="module")
+def bank_pool(event_loop_runner: asyncio.Runner) -> Iterator[object]:
+    """The demo's own backend, its containers carrying the bank's limits (no job falls back to a
+    fresh container). Forked workers keep the ~800 runs to a minute and a half; the local backend
+    starts an interpreter per run and took three times as long for the same verdicts."""
+    yield from open_pool(event_loop_runner, BANK_LIMITS)
+
+
+@pytest.mark.docker
 @pytest.mark.slow
-def test_whole_bank_through_the_local_sandbox(run, local_sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_whole_bank_through_the_pool(run, bank_pool) -> None:  # type: ignore[no-untyped-def]
     jobs = _bank_jobs()
     started = time.monotonic()
-    results = run(_run_all(local_sandbox, jobs))
+    results = run(_run_all(bank_pool, jobs))
     elapsed = time.monotonic() - started
     problems = _problems(results)
     assert not problems, f"{len(problems)} bank problems:\n" + "\n".join(problems)
@@ -260,7 +271,7 @@ def test_whole_bank_through_the_local_sandbox(run, local_sandbox) -> None:  # ty
     print(f"bank check: {len(jobs)} sandbox runs in {elapsed:.1f} s; slowest reference {slowest:.2f} s CPU")
 
 
-DOCKER_SAMPLE = (
+SAMPLE = (
     ("pair_sums", "medium"),
     ("sliding_window", "hard"),
     ("primes", "hard"),
@@ -274,11 +285,13 @@ DOCKER_SAMPLE = (
 )
 
 
-@pytest.mark.docker
 @pytest.mark.slow
-def test_sample_through_docker(run, docker_sandbox) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("backend", [pytest.param("docker", marks=pytest.mark.docker), "local"])
+def test_sample_through_the_fresh_process_backends(run, backend: str, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
+    """A fresh container (docker) or a fresh interpreter (local) per run gives the pool's verdicts."""
+    sandbox = request.getfixturevalue(f"{backend}_sandbox")
     jobs: list[Job] = []
-    for key, difficulty in DOCKER_SAMPLE:
+    for key, difficulty in SAMPLE:
         v = family_by_key(key).variant(difficulty)
         jobs.append(
             Job(f"{key}/{difficulty}/reference", Program(kind=v.kind, solution=v.reference, tests=v.tests))
@@ -290,7 +303,7 @@ def test_sample_through_docker(run, docker_sandbox) -> None:  # type: ignore[no-
                     Program(kind=v.kind, solution=bug.code, tests=v.tests),
                 )
             )
-    results = run(_run_all(docker_sandbox, jobs))
+    results = run(_run_all(sandbox, jobs))
     for what, r in results.items():
         if what.endswith("/reference"):
             assert r.status is Status.PASSED, (what, r.status, r.message, r.tests)
@@ -299,4 +312,4 @@ def test_sample_through_docker(run, docker_sandbox) -> None:  # type: ignore[no-
         else:
             assert r.status in (Status.FAILED, Status.ERROR), (what, r.status, r.message)
     assert sum(what.endswith(":too_slow") for what in results) >= 4
-    assert {family_by_key(k).variant(d).kind for k, d in DOCKER_SAMPLE} == {"function", "stdio"}
+    assert {family_by_key(k).variant(d).kind for k, d in SAMPLE} == {"function", "stdio"}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import REQUIRE_DOCKER, RUN_ID, docker_problem
+from conftest import open_pool
 from test_sandbox_languages import need
 
 from gapforge.demo.bank import (
@@ -263,17 +263,8 @@ def test_the_python_demo_answers_exactly_as_before() -> None:
 
 @pytest.fixture(scope="module")
 def pool(event_loop_runner: Any) -> Iterator[Any]:
-    problem = docker_problem()
-    if problem is not None:
-        if REQUIRE_DOCKER:
-            pytest.fail(f"GAPFORGE_REQUIRE_DOCKER=1 but Docker is not usable: {problem}", pytrace=False)
-        pytest.skip(f"Docker not usable here: {problem}")
-    from gapforge.sandbox.pool import PoolSandbox
-
-    sb = PoolSandbox(run_id=RUN_ID, limits=LIMITS, size=1, compile_limits=COMPILE)
-    event_loop_runner.run(sb.__aenter__())
-    yield sb
-    event_loop_runner.run(sb.__aexit__(None, None, None))
+    # two containers per language, so two cases run at once: node starts anew in every JavaScript case
+    yield from open_pool(event_loop_runner, LIMITS, size=2, compile_limits=COMPILE)
 
 
 @dataclass(frozen=True)

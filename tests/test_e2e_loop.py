@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DemoRun
 
 from gapforge.config import RunConfig, demo_config
 from gapforge.dataset.records import AttemptRecord, ProblemRecord, RoundRecord, Seed, SeedRecord, TextRecord
@@ -353,20 +354,13 @@ def test_connection_refused_leaves_the_seed_unfinished_then_resumes(
     assert summary2.stats.seeds_done == 1
 
 
-def test_demo_cli_smoke(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "gapforge", "demo", "--out", str(tmp_path / "d"), "--seeds", "2", "--no-progress"],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "accepted" in proc.stdout and "verdicts:" in proc.stdout
-    verdicts = Counter(r.verdict for r in rounds(tmp_path / "d"))
+def test_demo_cli_smoke(demo_cli: DemoRun) -> None:
+    assert "accepted" in demo_cli.stdout and "verdicts:" in demo_cli.stdout
+    verdicts = Counter(r.verdict for r in rounds(demo_cli.out))
     assert sum(verdicts.values()) >= 2
     assert verdicts[Verdict.ACCEPTED] >= 1
     # the demo ends with what a user would make of the run: the dataset and the report
-    assert (tmp_path / "d" / "report.html").is_file() and list(
-        (tmp_path / "d" / "published").rglob("*.parquet")
-    )
+    assert (demo_cli.out / "report.html").is_file() and list((demo_cli.out / "published").rglob("*.parquet"))
 
 
 @pytest.mark.parametrize(

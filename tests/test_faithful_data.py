@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DemoRun
 
 from gapforge.dataset.publish import publish, read_published
 from gapforge.dataset.records import AttemptRecord, CallRecord, RoundRecord, TextRecord
@@ -31,17 +30,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "gapforge", "demo", "--out", str(out), "--no-progress"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return out
+def demo_run(demo_cli: DemoRun) -> Path:
+    return demo_cli.out
 
 
 def _hidden_lines(rounds: list[RoundRecord]) -> dict[str, set[str]]:

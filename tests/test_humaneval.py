@@ -62,6 +62,11 @@ def sandbox(request: pytest.FixtureRequest) -> Any:
 def test_every_humaneval_canonical_passes_and_broken_fails(sandbox: Any, run: Callable[..., Any]) -> None:
     problems = humaneval_programs()
     assert len(problems) == 164
+    if sandbox.name == "docker":
+        # A fresh container per run costs a third of a second of the engine's time: every fourth
+        # problem (41, both verdicts each) shows the backend judges as the pool does, which runs
+        # all 164 through the same harness.
+        problems = problems[::4]
     limits = Limits(cpu_seconds=10, wall_seconds=30)
 
     async def all_runs() -> list[Any]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import REQUIRE_DOCKER, RUN_ID, docker_problem, leftovers
+from conftest import RUN_ID, leftovers, open_pool
 
 from gapforge.sandbox import ExecutionResult, Limits, Program, Status
 from gapforge.sandbox.base import CompileLimits
@@ -111,17 +111,7 @@ def need(language: str) -> None:
 @pytest.fixture(scope="module")
 def pool(event_loop_runner: Any) -> Iterator[Any]:
     """One pool (Python image); each language's containers start on its first program."""
-    problem = docker_problem()
-    if problem is not None:
-        if REQUIRE_DOCKER:
-            pytest.fail(f"GAPFORGE_REQUIRE_DOCKER=1 but Docker is not usable: {problem}", pytrace=False)
-        pytest.skip(f"Docker not usable here: {problem}")
-    from gapforge.sandbox.pool import PoolSandbox
-
-    sb = PoolSandbox(run_id=RUN_ID, limits=LIMITS, size=1, compile_limits=COMPILE)
-    event_loop_runner.run(sb.__aenter__())
-    yield sb
-    event_loop_runner.run(sb.__aexit__(None, None, None))
+    yield from open_pool(event_loop_runner, LIMITS, size=1, compile_limits=COMPILE)
 
 
 @pytest.fixture
@@ -241,6 +231,11 @@ def test_language_pools_share_one_admission_bound(
     assert pool._admission is not None  # jobs of every language together stay within `size`
     assert pool._by_language["cpp"]._admission is pool._admission
     assert pool._by_language["cpp"].image.startswith("gapforge-runner-cpp:")
+    # `docker ps` tells an operator which language each warm container serves
+    from gapforge.sandbox.docker import connect
+
+    labelled = connect().containers.list(filters={"label": [f"gapforge.run={RUN_ID}", "gapforge.mode=pool"]})
+    assert {(c.labels or {}).get("gapforge.language") for c in labelled} >= {"python", "cpp"}
 
 
 @pytest.mark.docker

@@ -13,12 +13,14 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DemoRun
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "exports.md"
@@ -26,7 +28,6 @@ CONFORMANCE = ROOT / "tests" / "trainers" / "conformance.py"
 TRAINERS_VENV = Path(os.environ.get("GAPFORGE_TRAINERS_VENV") or ROOT / ".venv-trainers")
 TRAINERS_PY = TRAINERS_VENV / "bin" / "python"
 REQUIRE = os.environ.get("GAPFORGE_REQUIRE_TRAINERS") == "1"
-DEMO_SEEDS = 8  # topics 0-7: function problems and a stdio one
 STEP_TIMEOUT_S = 900
 TINY_MODEL = "Qwen/Qwen2.5-0.5B-Instruct"  # the docs' model name, replaced by the local tiny model
 
@@ -85,7 +86,7 @@ def _command(prefix: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def work(trainers_python: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def work(trainers_python: str, demo_cli: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo run at runs/my-run, the doc's export commands run in it as written, solutions.json
     (a reference and a wrong solution per exported problem) and the tiny model."""
     from gapforge.dataset.publish import read_published
@@ -93,12 +94,8 @@ def work(trainers_python: str, tmp_path_factory: pytest.TempPathFactory) -> Path
 
     work = tmp_path_factory.mktemp("trainers")
     gapforge = [sys.executable, "-m", "gapforge"]
-    subprocess.run(
-        [*gapforge, "demo", "--out", str(work / "runs/my-run"), "--seeds", str(DEMO_SEEDS), "--no-progress"],
-        check=True,
-        capture_output=True,
-        timeout=STEP_TIMEOUT_S,
-    )
+    # the session's demo run (README's main command), copied: the doc's commands write into it
+    shutil.copytree(demo_cli.out, work / "runs/my-run")
     exports = [c for c in doc_commands() if c[:2] == ["gapforge", "export"]]
     formats = {c[c.index("--format") + 1] for c in exports}
     assert formats == {"verl", "trl", "openrlhf", "open-r1", "sft", "dpo"}, formats
