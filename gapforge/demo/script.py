@@ -54,7 +54,7 @@ from gapforge.demo.bank import (
     variant_by_title,
 )
 from gapforge.demo.meta import META_MODELS, meta_reply
-from gapforge.models import Difficulty
+from gapforge.models import FENCE_TAGS, Difficulty
 from gapforge.sandbox.base import Language
 
 MODEL_CHALLENGER = "demo-challenger"
@@ -417,15 +417,8 @@ _OUTRO = (
 )
 
 
-# the info string chat models put on a fence of each language's code
-FENCES: dict[str, str] = {
-    "python": "python",
-    "cpp": "cpp",
-    "rust": "rust",
-    "go": "go",
-    "java": "java",
-    "javascript": "javascript",
-}
+# the info string chat models put on a fence of each language's code (extraction reads the same)
+FENCES = FENCE_TAGS
 
 
 def format_solution(code: str, rng: random.Random, language: Language = "python") -> str:
